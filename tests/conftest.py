@@ -1,0 +1,102 @@
+"""Shared test helpers: a seeded backend and an httpx client wired to it in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from wacht_mock import Backend, VirtualClock, create_app, parse_seed
+
+T0 = datetime(2026, 6, 12, 10, 20, 30, 123456, tzinfo=UTC)
+
+# Deployment 1 (growth) with users, orgs, workspaces and memberships; 2 (starter), 3 (pro), 4 (none) bare;
+# 5 (growth) exists to show cross-deployment isolation.
+SEED: dict[str, Any] = {
+    "deployments": [
+        {
+            "id": 1,
+            "plan": "growth",
+            "users": [{"id": 11}, {"id": 12, "deleted": True}, {"id": 13}, {"id": 14}],
+            "organizations": [{"id": 21}, {"id": 22}, {"id": 23, "deleted": True}],
+            "workspaces": [
+                {"id": 31, "organization_id": 21},
+                {"id": 32, "organization_id": 22},
+                {"id": 33, "organization_id": 21, "deleted": True},
+            ],
+            "memberships": [
+                {"id": 41, "user_id": 11, "organization_id": 21, "permissions": ["org:write", "org:read", "org:read"]},
+                {"id": 42, "user_id": 11, "workspace_id": 31, "permissions": ["ws:write"]},
+                {"id": 43, "user_id": 13, "organization_id": 21, "permissions": []},
+                {"id": 44, "user_id": 14, "organization_id": 21, "deleted": True},
+            ],
+        },
+        {"id": 2, "plan": "starter"},
+        {"id": 3, "plan": "pro"},
+        {"id": 4, "plan": "none"},
+        {"id": 5, "plan": "growth"},
+    ]
+}
+
+
+class Mock:
+    """A backend plus helpers to call it over in-process HTTP as one deployment or another."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.app = create_app(backend)
+
+    def secret(self, deployment_id: int = 1) -> str:
+        return self.backend.deployment(deployment_id).secret
+
+    def client(self, deployment_id: int | None = 1, **headers: str) -> httpx.Client:
+        """A sync client speaking ASGI to the app (through a private event loop per request)."""
+        auth = {"authorization": f"Bearer {self.secret(deployment_id)}"} if deployment_id is not None else {}
+        return httpx.Client(transport=_SyncASGI(self.app), base_url="https://api.wacht.dev", headers={**auth, **headers})
+
+
+class _SyncASGI(httpx.BaseTransport):
+    def __init__(self, app: Any) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import asyncio
+
+        async def run() -> httpx.Response:
+            body = request.read()
+            areq = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            resp = await self._inner.handle_async_request(areq)
+            content = await resp.aread()
+            return httpx.Response(resp.status_code, headers=resp.headers, content=content)
+
+        return asyncio.run(run())
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock(T0)
+
+
+@pytest.fixture
+def backend(clock: VirtualClock) -> Backend:
+    return Backend(parse_seed(SEED), clock=clock)
+
+
+@pytest.fixture
+def mock(backend: Backend) -> Mock:
+    return Mock(backend)
+
+
+@pytest.fixture
+def api(mock: Mock) -> Iterator[httpx.Client]:
+    """Authenticated as deployment 1 (growth, with users and organizations)."""
+    with mock.client(1) as client:
+        yield client
+
+
+def error(status: int, message: str) -> dict[str, Any]:
+    """The body production answers with for an error."""
+    return {"errors": [{"message": message, "code": status}]}

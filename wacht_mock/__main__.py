@@ -1,0 +1,7 @@
+"""``python -m wacht_mock``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

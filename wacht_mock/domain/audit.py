@@ -1,0 +1,108 @@
+"""Audit reads: ``getApiAuditLogs``, ``getApiAuditAnalytics``, ``getApiAuditTimeseries`` (backend-behaviour.md §11).
+
+The gateway does not record decisions yet, so every app answers with production's shapes for an app with no
+traffic; the app lookup, the clamps, the cursor check and the interval normalisation are already production's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..models import parse_i64
+from ..rules import rule
+from .apps import find_app
+from .state import Deployment
+
+_SRC = "platform/src/application/api_key_audit.rs"
+
+INVALID_CURSOR = rule("audit.logs.cursor_decodes", _SRC, 400, "invalid cursor")
+LOGS_LIMIT_CLAMPED = rule("audit.logs.limit_clamped_1_to_1000", "queries/src/api_key_audit.rs")
+INTERVAL_NORMALISED = rule("audit.timeseries.unknown_interval_is_hour", _SRC)
+OPTIONAL_SECTIONS = rule("audit.analytics.optional_sections_only_when_asked", "queries/src/api_key_audit.rs")
+
+INTERVALS = ("minute", "hour", "day", "week", "month")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLogsQuery:
+    """Query of ``getApiAuditLogs`` after parsing."""
+
+    limit: int | None = None
+    offset: int | None = None
+    outcome: str | None = None
+    key_id: int | None = None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    cursor: str | None = None
+    cursor_ts: datetime | None = None
+    cursor_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditAnalyticsQuery:
+    """Query of ``getApiAuditAnalytics`` after parsing."""
+
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    key_id: int | None = None
+    include_top_keys: bool = False
+    include_top_paths: bool = False
+    include_blocked_reasons: bool = False
+    include_rate_limits: bool = False
+    top_limit: int | None = None
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    """Decode ``base64url("<epoch_ms>|<request_id>")`` (no padding) as production does, else 400."""
+    try:
+        if "=" in cursor or len(cursor) % 4 == 1:
+            raise ValueError("padding")
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+        millis, request_id = raw.split("|", 1)
+        return parse_i64(millis), request_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        INVALID_CURSOR.deny()
+
+
+def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> dict[str, Any]:
+    """``getApiAuditLogs``: the app must exist; a given cursor must decode."""
+    find_app(d, app_slug)
+    if query.cursor is not None:
+        decode_cursor(query.cursor)
+        INVALID_CURSOR.check(True)
+    LOGS_LIMIT_CLAMPED.applied()
+    limit = min(max(query.limit if query.limit is not None else 100, 1), 1000)
+    return {"data": [], "limit": limit, "has_more": False, "next_cursor": None}
+
+
+def get_api_audit_analytics(d: Deployment, app_slug: str, query: AuditAnalyticsQuery) -> dict[str, Any]:
+    """``getApiAuditAnalytics``: totals, and each optional section only when asked for."""
+    find_app(d, app_slug)
+    body: dict[str, Any] = {
+        "total_requests": 0,
+        "allowed_requests": 0,
+        "blocked_requests": 0,
+        "success_rate": 0.0,
+        "keys_used_24h": 0,
+    }
+    OPTIONAL_SECTIONS.applied()
+    if query.include_top_keys:
+        body["top_keys"] = []
+    if query.include_top_paths:
+        body["top_paths"] = []
+    if query.include_blocked_reasons:
+        body["blocked_reasons"] = []
+    if query.include_rate_limits:
+        body["rate_limit_stats"] = {"total_hits": 0, "percentage_of_blocked": 0.0}
+    return body
+
+
+def get_api_audit_timeseries(d: Deployment, app_slug: str, interval: str | None) -> dict[str, Any]:
+    """``getApiAuditTimeseries``: the interval echoes its normalised value (unknown → ``hour``)."""
+    find_app(d, app_slug)
+    INTERVAL_NORMALISED.applied()
+    return {"data": [], "interval": interval if interval in INTERVALS else "hour"}

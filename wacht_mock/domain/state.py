@@ -1,0 +1,161 @@
+"""The state of one deployment, as the real backend's tables hold it.
+
+Plain mutable records; the operations in the sibling modules are the only writers. Entities carry a ``seq``
+(insertion order) so that rows created at the same virtual instant still sort as production's distinct
+``NOW()`` timestamps would.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..clock import Clock
+from ..ids import Ids
+from ..models import Mode, Plan, Unit
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitRule:
+    """A stored rule after production's normalisation (priority filled, null mode/endpoints dropped)."""
+
+    unit: Unit
+    duration: int
+    max_requests: int
+    mode: Mode | None
+    endpoints: tuple[str, ...] | None
+    priority: int
+
+
+@dataclass(slots=True)
+class User:
+    """A user of the deployment (seeded)."""
+
+    id: int
+    deleted: bool = False
+
+
+@dataclass(slots=True)
+class Organization:
+    """An organization of the deployment (seeded)."""
+
+    id: int
+    deleted: bool = False
+
+
+@dataclass(slots=True)
+class Workspace:
+    """A workspace, which belongs to one organization (seeded)."""
+
+    id: int
+    organization_id: int
+    deleted: bool = False
+
+
+@dataclass(slots=True)
+class Membership:
+    """A user's membership of an organization or a workspace; ``permissions`` are its roles' permissions."""
+
+    id: int
+    user_id: int
+    organization_id: int | None
+    workspace_id: int | None
+    permissions: tuple[str, ...]
+    deleted: bool = False
+
+
+@dataclass(slots=True)
+class App:
+    """An API auth app: a row of ``api_auth_apps``; soft-deleted rows keep their slug."""
+
+    deployment_id: int
+    app_slug: str
+    name: str
+    key_prefix: str
+    description: str | None
+    user_id: int | None
+    organization_id: int | None
+    workspace_id: int | None
+    rate_limit_scheme_slug: str | None
+    permissions: list[str]
+    resources: list[str]
+    created_at: datetime
+    updated_at: datetime
+    seq: int
+    is_active: bool = True
+    deleted_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Scheme:
+    """A rate-limit scheme: slug, name and rules."""
+
+    id: int
+    deployment_id: int
+    slug: str
+    name: str
+    description: str | None
+    rules: tuple[RateLimitRule, ...]
+    created_at: datetime
+    updated_at: datetime
+    seq: int
+
+
+@dataclass(slots=True)
+class Key:
+    """An API key row; only the SHA-256 of its secret is kept."""
+
+    id: int
+    deployment_id: int
+    app_slug: str
+    name: str
+    key_prefix: str
+    key_suffix: str
+    key_hash: str
+    permissions: list[str]
+    metadata: Any
+    rate_limit_scheme_slug: str | None
+    owner_user_id: int | None
+    organization_id: int | None
+    workspace_id: int | None
+    organization_membership_id: int | None
+    workspace_membership_id: int | None
+    org_role_permissions: list[str]
+    workspace_role_permissions: list[str]
+    expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    seq: int
+    last_used_at: datetime | None = None
+    is_active: bool = True
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+
+
+@dataclass(slots=True)
+class Deployment:
+    """One deployment's tables plus the clock and id source its operations use."""
+
+    id: int
+    plan: Plan
+    secret: str
+    clock: Clock
+    ids: Ids
+    users: dict[int, User] = field(default_factory=dict)
+    organizations: dict[int, Organization] = field(default_factory=dict)
+    workspaces: dict[int, Workspace] = field(default_factory=dict)
+    memberships: list[Membership] = field(default_factory=list)
+    apps: dict[str, App] = field(default_factory=dict)
+    schemes: dict[str, Scheme] = field(default_factory=dict)
+    keys: dict[int, Key] = field(default_factory=dict)
+    _seq: itertools.count[int] = field(default_factory=itertools.count)
+
+    def next_seq(self) -> int:
+        """Insertion order, the tie-breaker for rows created at the same instant."""
+        return next(self._seq)
+
+    def now(self) -> datetime:
+        """The deployment's current instant (the injected clock's)."""
+        return self.clock.now()

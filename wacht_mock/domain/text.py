@@ -1,0 +1,14 @@
+"""Text helpers that copy Rust's semantics where Python's differ."""
+
+from __future__ import annotations
+
+# Rust's char::is_whitespace (Unicode White_Space); Python's str.strip also strips \x1c-\x1f.
+_RUST_WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def rust_trim(text: str) -> str:
+    """``str::trim`` as Rust does it."""
+    return text.strip(_RUST_WHITESPACE)

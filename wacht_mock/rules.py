@@ -1,0 +1,91 @@
+"""Named vendor rules.
+
+Every behaviour of the real backend that a test can observe has a stable id (``apps.create.requires_growth_plan``),
+the source it was read from, and, for checks, the status and message production answers when it is broken.
+A rule is declared once, beside the code where it fires; checking it records which side (allow or deny) was
+taken, so journals and coverage reports can name the rules a request exercised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Literal, NoReturn
+
+from .errors import VendorError
+
+Outcome = Literal["allow", "deny", "applied"]
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One rule taking one side during one request."""
+
+    rule_id: str
+    outcome: Outcome
+
+
+_current: ContextVar[list[Firing] | None] = ContextVar("wacht_mock_rule_firings", default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A vendor rule. Checks have a status and a message (``{name}`` fields are filled at fire time)."""
+
+    id: str
+    source: str
+    status: int | None = None
+    message: str | None = None
+
+    def check(self, ok: bool, **fields: object) -> None:
+        """Record the side taken; raise the vendor error when ``ok`` is false."""
+        if ok:
+            _record(self.id, "allow")
+            return
+        self.deny(**fields)
+
+    def deny(self, **fields: object) -> NoReturn:
+        """Record the deny side and raise the vendor error."""
+        _record(self.id, "deny")
+        assert self.status is not None and self.message is not None, self.id
+        raise VendorError(self.status, self.message.format(**fields), self.id)
+
+    def applied(self) -> None:
+        """Record that a behaviour rule (one with no deny side) shaped the answer."""
+        _record(self.id, "applied")
+
+
+_registry: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, source: str, status: int | None = None, message: str | None = None) -> Rule:
+    """Declare a rule; ids are unique across the package."""
+    if rule_id in _registry:
+        raise ValueError(f"rule {rule_id} declared twice")
+    declared = Rule(rule_id, source, status, message)
+    _registry[rule_id] = declared
+    return declared
+
+
+def all_rules() -> list[Rule]:
+    """Every declared rule, sorted by id."""
+    return sorted(_registry.values(), key=lambda r: r.id)
+
+
+def _record(rule_id: str, outcome: Outcome) -> None:
+    firings = _current.get()
+    if firings is not None:
+        firings.append(Firing(rule_id, outcome))
+
+
+@contextmanager
+def recording() -> Iterator[list[Firing]]:
+    """Collect the rules fired inside the block (per thread and per task)."""
+    firings: list[Firing] = []
+    token = _current.set(firings)
+    try:
+        yield firings
+    finally:
+        _current.reset(token)
