@@ -6,6 +6,7 @@ import argparse
 import socket
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .clock import VirtualClock
 from .domain.backend import Backend
@@ -16,12 +17,23 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but misuse is one line naming the problem (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"wacht-mock: error: {message} (see wacht-mock --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wacht-mock", description="A contract-testing fake of Wacht's API auth backend.")
+    parser = _Parser(
+        prog="wacht-mock", description="A contract-testing fake of Wacht's API auth backend."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve the backend API on HOST:PORT")
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})")
+    serve.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
+    )
     serve.add_argument("--seed", metavar="FILE", help="seed file, YAML or JSON (default: deployment 1 on growth)")
     return parser
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..clock import Clock, VirtualClock
 from ..errors import SeedError, VendorError
@@ -22,8 +22,6 @@ _AUTH_SRC = "platform/src/middleware/deployment_context.rs:17-91"
 
 BEARER_REQUIRED = rule("auth.bearer_header_required", _AUTH_SRC, 401, "Authorization header must be Bearer token")
 KNOWN_SECRET = rule("auth.secret_known", _AUTH_SRC, 401, "Authentication failed")
-
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class Backend:
@@ -76,25 +74,22 @@ def _build(index: int, seed: DeploymentSeed, clock: Clock, ids: Ids) -> Deployme
     ]
     at = f"deployments[{index}]"
     for i, raw in enumerate(seed.rate_limit_schemes):
-        body = _seed_body(CreateRateLimitSchemeRequest, raw, f"{at}.rate_limit_schemes[{i}]")
-        _seed_call(lambda: rate_limit_schemes.create_rate_limit_scheme(d, body), f"{at}.rate_limit_schemes[{i}]")
+        with _seed_entry(f"{at}.rate_limit_schemes[{i}]"):
+            rate_limit_schemes.create_rate_limit_scheme(d, CreateRateLimitSchemeRequest.model_validate(raw))
     for i, raw in enumerate(seed.apps):
-        app_body = _seed_body(CreateApiAuthAppRequest, raw, f"{at}.apps[{i}]")
-        _seed_call(lambda: apps.create_api_auth_app(d, app_body, check_plan=False), f"{at}.apps[{i}]")
+        with _seed_entry(f"{at}.apps[{i}]"):
+            apps.create_api_auth_app(d, CreateApiAuthAppRequest.model_validate(raw), check_plan=False)
     return d
 
 
-def _seed_body(model: type[_M], raw: object, where: str) -> _M:
+@contextmanager
+def _seed_entry(where: str) -> Iterator[None]:
+    """Turn a seeded scheme's or app's shape or rule error into a one-line SeedError naming the entry."""
     try:
-        return model.model_validate(raw)
+        yield
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise SeedError("seed", f"{where}.{field}" if field else where, first["msg"]) from None
-
-
-def _seed_call(call: Callable[[], object], where: str) -> None:
-    try:
-        call()
     except VendorError as exc:
         raise SeedError("seed", where, exc.message) from None
