@@ -44,9 +44,9 @@ def admin_routes(backend: Backend) -> list[BaseRoute]:
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:
-            return _misuse("clock: body must be JSON, e.g. {\"advance_ms\": 1000} or {\"set\": \"2026-01-01T00:00:00Z\"}")
+            return _misuse('clock: body must be JSON, e.g. {"advance_ms": 1000} or {"set": "2026-01-01T00:00:00Z"}')
         if not isinstance(body, dict) or len(body.keys() & {"advance_ms", "set"}) != 1 or len(body) != 1:
-            return _misuse("clock: send exactly one of {\"advance_ms\": N} or {\"set\": \"<RFC 3339>\"}")
+            return _misuse('clock: send exactly one of {"advance_ms": N} or {"set": "<RFC 3339>"}')
         with backend.lock:
             if "advance_ms" in body:
                 step = body["advance_ms"]

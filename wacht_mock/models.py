@@ -87,9 +87,7 @@ def _timestamp(value: object) -> datetime:
 FlexibleI64 = Annotated[int, PlainValidator(_flexible_i64)]
 I32 = Annotated[int, PlainValidator(_i32)]
 Timestamp = Annotated[datetime, PlainValidator(_timestamp)]
-Unit = Literal[
-    "millisecond", "second", "minute", "hour", "day", "calendar_day", "month", "calendar_month"
-]
+Unit = Literal["millisecond", "second", "minute", "hour", "day", "calendar_day", "month", "calendar_month"]
 Mode = Literal["per_app", "per_key", "per_key_and_ip", "per_app_and_ip"]
 Plan = Literal["growth", "pro", "starter", "none"]
 
