@@ -53,7 +53,12 @@ class Backend:
 
     def authenticate(self, authorization: str | None) -> Deployment:
         """Backend-API authentication: ``Bearer <secret>`` → the deployment, or production's 401s."""
-        if authorization is None or not authorization.startswith("Bearer "):
+        # http's HeaderValue::to_str accepts only visible ASCII and tab; anything else reads as "no header".
+        if (
+            authorization is None
+            or not authorization.startswith("Bearer ")
+            or not all(c == "\t" or " " <= c <= "~" for c in authorization)
+        ):
             BEARER_REQUIRED.deny()
         BEARER_REQUIRED.check(True)
         deployment = self._by_secret.get(rust_trim(authorization[len("Bearer ") :]))
