@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..ids import b64url
 from ..models import parse_i64
 from ..rules import rule
 from .apps import find_app
@@ -25,6 +27,11 @@ INTERVAL_NORMALISED = rule("audit.timeseries.unknown_interval_is_hour", _SRC)
 OPTIONAL_SECTIONS = rule("audit.analytics.optional_sections_only_when_asked", "queries/src/api_key_audit.rs")
 
 INTERVALS = ("minute", "hour", "day", "week", "month")
+
+_B64URL_NO_PAD = re.compile(r"[A-Za-z0-9_-]*")
+# chrono 0.4.35+ DateTime<Utc> range: -262143-01-01T00:00:00Z ..= +262142-12-31T23:59:59.999Z, in epoch ms.
+_CHRONO_MIN_MS = -8_334_601_228_800_000
+_CHRONO_MAX_MS = 8_210_266_876_799_999
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +64,23 @@ class AuditAnalyticsQuery:
 
 
 def decode_cursor(cursor: str) -> tuple[int, str]:
-    """Decode ``base64url("<epoch_ms>|<request_id>")`` (no padding) as production does, else 400."""
+    """Decode ``base64url("<epoch_ms>|<request_id>")`` as production does, else 400 'invalid cursor'.
+
+    Production's engine (``URL_SAFE_NO_PAD``) is strict where Python's decoder is lenient: no padding, no
+    characters outside the URL-safe alphabet, and zero unused bits. The milliseconds must then fit chrono's
+    ``DateTime::from_timestamp_millis``.
+    """
     try:
-        if "=" in cursor or len(cursor) % 4 == 1:
-            raise ValueError("padding")
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
-        millis, request_id = raw.split("|", 1)
-        return parse_i64(millis), request_id
+        if not _B64URL_NO_PAD.fullmatch(cursor) or len(cursor) % 4 == 1:
+            raise ValueError("not base64url without padding")
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        if b64url(raw) != cursor:
+            raise ValueError("non-zero unused bits")
+        millis_text, request_id = raw.decode("utf-8").split("|", 1)
+        millis = parse_i64(millis_text)
+        if not _CHRONO_MIN_MS <= millis <= _CHRONO_MAX_MS:
+            raise ValueError("outside chrono's DateTime<Utc> range")
+        return millis, request_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         INVALID_CURSOR.deny()
 
