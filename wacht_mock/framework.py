@@ -7,6 +7,7 @@ Every rejection here is a named rule raising ``VendorError``; ``app.py`` turns i
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -30,6 +31,7 @@ QUERY_PARSES = rule("http.query.parses", _ROUTER, 400, "Bad request")
 PATH_PARSES = rule("http.path.parses", _ROUTER, 400, "Bad request")
 
 BODY_LIMIT_BYTES = 2 * 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MIME = re.compile(r"([a-z0-9!#$&^_.+-]+)/([a-z0-9!#$&^_.+-]+)")
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -50,12 +52,33 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _lone_surrogates(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, list):
+        return any(_lone_surrogates(v) for v in value)
+    if isinstance(value, dict):
+        return any(_lone_surrogates(k) or _lone_surrogates(v) for k, v in value.items())
+    return False
+
+
 def decode_json(raw: bytes) -> Any:
-    """Parse JSON as serde_json does: strict UTF-8, no NaN/Infinity, no trailing data; else 400."""
+    """Parse JSON as serde_json does, else 400: strict UTF-8, no NaN/Infinity, no number overflowing f64,
+    no lone surrogate escape, no trailing data."""
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constants, parse_float=_finite_float)
     except (UnicodeDecodeError, ValueError, RecursionError):
         JSON_SYNTAX.deny()
+    if _lone_surrogates(data):
+        JSON_SYNTAX.deny()
+    return data
 
 
 def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
