@@ -47,8 +47,11 @@ _RFC3339 = re.compile(
 )
 
 
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def parse_timestamp(text: str) -> datetime:
-    """Parse an RFC 3339 timestamp with an offset into UTC, rounded to microseconds (Postgres precision)."""
+    """Parse an RFC 3339 timestamp with an offset into UTC at microsecond precision, as stored by production."""
     if not isinstance(text, str):
         raise TypeError("expected an RFC 3339 string")
     match = _RFC3339.fullmatch(text)
@@ -61,9 +64,11 @@ def parse_timestamp(text: str) -> datetime:
         if int(off_h) > 23 or int(off_m) > 59:
             raise ValueError("offset out of range")
         offset = timedelta(hours=int(off_h), minutes=int(off_m)) * (1 if sign == "+" else -1)
-    base = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
+    base = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset)).astimezone(UTC)
     nanos = int((fraction or "0")[:9].ljust(9, "0"))
-    return base.astimezone(UTC) + timedelta(microseconds=round(nanos / 1000))
+    # sqlx stores microseconds since 2000-01-01, truncating toward that epoch.
+    micros = nanos // 1000 + (1 if base < _PG_EPOCH and nanos % 1000 else 0)
+    return base + timedelta(microseconds=micros)
 
 
 def format_timestamp(instant: datetime) -> str:
@@ -104,7 +109,7 @@ class RateLimitRuleInput(_Body):
     max_requests: I32
     mode: Mode | None = None
     endpoints: list[str] | None = None
-    priority: I32 | None = None
+    priority: I32 = 0  # `#[serde(default)] i32`: absent means 0, an explicit null is a 422
 
 
 class CreateApiAuthAppRequest(_Body):

@@ -19,63 +19,120 @@ NOT_FOUND = rule("schemes.not_found", _SRC, 404, "Rate limit scheme not found")
 SLUG_REQUIRED = rule("schemes.create.slug_required", _SRC, 400, "Scheme slug is required")
 NAME_REQUIRED = rule("schemes.create.name_required", _SRC, 400, "Scheme name is required")
 SLUG_UNIQUE = rule(
-    "schemes.create.slug_unique", "commands/src/rate_limit_scheme.rs:123-128", 409,
+    "schemes.create.slug_unique",
+    "commands/src/rate_limit_scheme.rs:123-128",
+    409,
     "Rate limit scheme '{slug}' already exists",
 )
 NAME_NOT_EMPTY = rule("schemes.update.name_not_empty", _SRC, 400, "Scheme name cannot be empty")
 AT_LEAST_ONE_RULE = rule(
-    "schemes.rules.at_least_one", "commands/src/rate_limit_scheme.rs:6-18", 400,
+    "schemes.rules.at_least_one",
+    "commands/src/rate_limit_scheme.rs:6-18",
+    400,
     "Rate limit scheme must include at least one rule",
 )
 DURATION_POSITIVE = rule("schemes.rules.duration_positive", _RULE_SRC, 400, "Duration must be positive")
-MAX_REQUESTS_POSITIVE = rule(
-    "schemes.rules.max_requests_positive", _RULE_SRC, 400, "Max requests must be positive"
-)
+MAX_REQUESTS_POSITIVE = rule("schemes.rules.max_requests_positive", _RULE_SRC, 400, "Max requests must be positive")
 WINDOW_AT_MOST_30_DAYS = rule(
     "schemes.rules.window_at_most_30_days", _RULE_SRC, 400, "Rate limit window cannot exceed 30 days"
 )
 DELETE_UNUSED_BY_APPS = rule(
-    "schemes.delete.not_assigned_to_apps", "queries/src/rate_limit_scheme.rs:256-318", 400,
+    "schemes.delete.not_assigned_to_apps",
+    "queries/src/rate_limit_scheme.rs:256-318",
+    400,
     "Cannot delete rate limit scheme while it is assigned to API auth apps",
 )
 DELETE_UNUSED_BY_KEYS = rule(
-    "schemes.delete.not_assigned_to_active_keys", "queries/src/rate_limit_scheme.rs:256-318", 400,
+    "schemes.delete.not_assigned_to_active_keys",
+    "queries/src/rate_limit_scheme.rs:256-318",
+    400,
     "Cannot delete rate limit scheme while it is assigned to active API keys",
 )
 RATE_LIMITS_FROM_SCHEME = rule("rate_limits.resolved_from_scheme_on_read", "queries/src/api_key.rs:7-23")
 
 # Seconds per step of `duration` for the 30-day check (milliseconds are handled apart).
 _UNIT_SECONDS = {
-    "second": 1, "minute": 60, "hour": 3600, "day": 86_400, "calendar_day": 86_400,
-    "month": 2_592_000, "calendar_month": 2_592_000,
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86_400,
+    "calendar_day": 86_400,
+    "month": 2_592_000,
+    "calendar_month": 2_592_000,
 }
 # unit -> (its bound rule, lowest and highest accepted duration)
 _UNIT_BOUNDS = {
-    "millisecond": (rule(
-        "schemes.rules.millisecond_at_most_60000", _RULE_SRC, 400,
-        "Millisecond-based limits cannot exceed 60000 milliseconds (60 seconds)",
-    ), 1, 60_000),
-    "second": (rule(
-        "schemes.rules.second_at_most_1800", _RULE_SRC, 400,
-        "Second-based limits cannot exceed 1800 seconds (30 minutes)",
-    ), 1, 1800),
-    "minute": (rule(
-        "schemes.rules.minute_at_most_1440", _RULE_SRC, 400,
-        "Minute-based limits cannot exceed 1440 minutes (24 hours)",
-    ), 1, 1440),
-    "hour": (rule(
-        "schemes.rules.hour_at_most_720", _RULE_SRC, 400, "Hour-based limits cannot exceed 720 hours (30 days)",
-    ), 1, 720),
+    "millisecond": (
+        rule(
+            "schemes.rules.millisecond_at_most_60000",
+            _RULE_SRC,
+            400,
+            "Millisecond-based limits cannot exceed 60000 milliseconds (60 seconds)",
+        ),
+        1,
+        60_000,
+    ),
+    "second": (
+        rule(
+            "schemes.rules.second_at_most_1800",
+            _RULE_SRC,
+            400,
+            "Second-based limits cannot exceed 1800 seconds (30 minutes)",
+        ),
+        1,
+        1800,
+    ),
+    "minute": (
+        rule(
+            "schemes.rules.minute_at_most_1440",
+            _RULE_SRC,
+            400,
+            "Minute-based limits cannot exceed 1440 minutes (24 hours)",
+        ),
+        1,
+        1440,
+    ),
+    "hour": (
+        rule(
+            "schemes.rules.hour_at_most_720",
+            _RULE_SRC,
+            400,
+            "Hour-based limits cannot exceed 720 hours (30 days)",
+        ),
+        1,
+        720,
+    ),
     "day": (rule("schemes.rules.day_at_most_30", _RULE_SRC, 400, "Day-based limits cannot exceed 30 days"), 1, 30),
-    "calendar_day": (rule(
-        "schemes.rules.calendar_day_exactly_1", _RULE_SRC, 400, "Calendar day limits must be exactly 1 day",
-    ), 1, 1),
-    "month": (rule(
-        "schemes.rules.month_exactly_1", _RULE_SRC, 400, "Month-based limits must be exactly 1 month (30 days)",
-    ), 1, 1),
-    "calendar_month": (rule(
-        "schemes.rules.calendar_month_exactly_1", _RULE_SRC, 400, "Calendar month limits must be exactly 1 month",
-    ), 1, 1),
+    "calendar_day": (
+        rule(
+            "schemes.rules.calendar_day_exactly_1",
+            _RULE_SRC,
+            400,
+            "Calendar day limits must be exactly 1 day",
+        ),
+        1,
+        1,
+    ),
+    "month": (
+        rule(
+            "schemes.rules.month_exactly_1",
+            _RULE_SRC,
+            400,
+            "Month-based limits must be exactly 1 month (30 days)",
+        ),
+        1,
+        1,
+    ),
+    "calendar_month": (
+        rule(
+            "schemes.rules.calendar_month_exactly_1",
+            _RULE_SRC,
+            400,
+            "Calendar month limits must be exactly 1 month",
+        ),
+        1,
+        1,
+    ),
 }
 WINDOW_LIMIT_SECONDS = 2_592_000
 
@@ -103,7 +160,7 @@ def validate_rules(rules: list[RateLimitRuleInput]) -> tuple[RateLimitRule, ...]
             max_requests=item.max_requests,
             mode=item.mode,
             endpoints=tuple(item.endpoints) if item.endpoints is not None else None,
-            priority=item.priority or 0,
+            priority=item.priority,
         )
         for item in rules
     )
@@ -131,8 +188,15 @@ def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest) -
     SLUG_UNIQUE.check(req.slug not in d.schemes, slug=req.slug)
     now = d.now()
     scheme = Scheme(
-        id=d.ids.snowflake(), deployment_id=d.id, slug=req.slug, name=req.name,
-        description=req.description, rules=rules, created_at=now, updated_at=now, seq=d.next_seq(),
+        id=d.ids.snowflake(),
+        deployment_id=d.id,
+        slug=req.slug,
+        name=req.name,
+        description=req.description,
+        rules=rules,
+        created_at=now,
+        updated_at=now,
+        seq=d.next_seq(),
     )
     d.schemes[req.slug] = scheme
     return scheme
