@@ -55,7 +55,9 @@ class Mock:
     def client(self, deployment_id: int | None = 1, **headers: str) -> httpx.Client:
         """A sync client speaking ASGI to the app (through a private event loop per request)."""
         auth = {"authorization": f"Bearer {self.secret(deployment_id)}"} if deployment_id is not None else {}
-        return httpx.Client(transport=_SyncASGI(self.app), base_url="https://api.wacht.dev", headers={**auth, **headers})
+        return httpx.Client(
+            transport=_SyncASGI(self.app), base_url="https://api.wacht.dev", headers={**auth, **headers}
+        )
 
 
 class _SyncASGI(httpx.BaseTransport):

@@ -19,7 +19,9 @@ def test_clock_get_advance_and_set(mock: Mock) -> None:
     with mock.client(None) as anon:
         assert anon.get("/_mock/clock").json() == {"now": "2026-06-12T10:20:30.123456Z", "ticking": False}
         assert anon.post("/_mock/clock", json={"advance_ms": 877}).json()["now"] == "2026-06-12T10:20:31.000456Z"
-        assert anon.post("/_mock/clock", json={"set": "2027-01-01T01:00:00+01:00"}).json()["now"] == "2027-01-01T00:00:00Z"
+        assert (
+            anon.post("/_mock/clock", json={"set": "2027-01-01T01:00:00+01:00"}).json()["now"] == "2027-01-01T00:00:00Z"
+        )
     assert mock.backend.clock.now().year == 2027
 
 

@@ -46,7 +46,8 @@ def test_timestamps_use_the_shortest_exact_fraction(micros: int, text: str) -> N
     [
         ("2026-01-02T03:04:05Z", T),
         ("2026-01-02T05:04:05+02:00", T),
-        ("2026-01-02 03:04:05.0000015z", T + timedelta(microseconds=2)),
+        ("2026-01-02 03:04:05.0000019z", T + timedelta(microseconds=1)),
+        ("1999-12-31T23:59:59.0000001Z", datetime(1999, 12, 31, 23, 59, 59, 1, tzinfo=UTC)),
     ],
 )
 def test_parse_timestamp_converts_offsets_to_utc(text: str, expected: datetime) -> None:

@@ -24,15 +24,27 @@ def _dep(**fields: Any) -> dict[str, Any]:
         (_dep(plan="enterprise"), "deployments[0].plan", "Input should be 'growth', 'pro', 'starter' or 'none'"),
         (_dep(secret="sk_short"), "deployments[0].secret", "must be sk_ followed by 43 base64url characters"),
         (_dep(users=[{"id": 1}, {"id": 1}]), "deployments[0].users[1].id", "id 1 is used twice"),
-        (_dep(workspaces=[{"id": 3, "organization_id": 2}]), "deployments[0].workspaces[0].organization_id",
-         "organization 2 is not seeded"),
-        (_dep(memberships=[{"id": 4, "user_id": 9, "organization_id": 2}]), "deployments[0].memberships[0].user_id",
-         "user 9 is not seeded"),
-        (_dep(users=[{"id": 9}], memberships=[{"id": 4, "user_id": 9}]), "deployments[0].memberships[0]",
-         "a membership names exactly one of organization_id and workspace_id"),
+        (
+            _dep(workspaces=[{"id": 3, "organization_id": 2}]),
+            "deployments[0].workspaces[0].organization_id",
+            "organization 2 is not seeded",
+        ),
+        (
+            _dep(memberships=[{"id": 4, "user_id": 9, "organization_id": 2}]),
+            "deployments[0].memberships[0].user_id",
+            "user 9 is not seeded",
+        ),
+        (
+            _dep(users=[{"id": 9}], memberships=[{"id": 4, "user_id": 9}]),
+            "deployments[0].memberships[0]",
+            "a membership names exactly one of organization_id and workspace_id",
+        ),
         ({"deployments": [{"id": 1}, {"id": 1}]}, "deployments[1].id", "deployment id 1 is used twice"),
-        ({"deployments": [{"id": 1, "secret": "sk_" + "a" * 43}, {"id": 2, "secret": "sk_" + "a" * 43}]},
-         "deployments[1].secret", "the same secret is used by two deployments"),
+        (
+            {"deployments": [{"id": 1, "secret": "sk_" + "a" * 43}, {"id": 2, "secret": "sk_" + "a" * 43}]},
+            "deployments[1].secret",
+            "the same secret is used by two deployments",
+        ),
     ],
 )
 def test_parse_seed_names_the_entry_and_the_problem(data: dict[str, Any], where: str, problem: str) -> None:
@@ -45,12 +57,21 @@ def test_parse_seed_names_the_entry_and_the_problem(data: dict[str, Any], where:
 @pytest.mark.parametrize(
     ("fields", "where", "problem"),
     [
-        ({"rate_limit_schemes": [{"slug": "s", "name": "S", "rules": []}]}, "deployments[0].rate_limit_schemes[0]",
-         "Rate limit scheme must include at least one rule"),
-        ({"rate_limit_schemes": [{"slug": "s", "rules": []}]}, "deployments[0].rate_limit_schemes[0].name",
-         "Field required"),
-        ({"apps": [{"app_slug": "a", "name": "A", "key_prefix": "k", "organization_id": 5}]}, "deployments[0].apps[0]",
-         "organization_id does not exist for this deployment"),
+        (
+            {"rate_limit_schemes": [{"slug": "s", "name": "S", "rules": []}]},
+            "deployments[0].rate_limit_schemes[0]",
+            "Rate limit scheme must include at least one rule",
+        ),
+        (
+            {"rate_limit_schemes": [{"slug": "s", "rules": []}]},
+            "deployments[0].rate_limit_schemes[0].name",
+            "Field required",
+        ),
+        (
+            {"apps": [{"app_slug": "a", "name": "A", "key_prefix": "k", "organization_id": 5}]},
+            "deployments[0].apps[0]",
+            "organization_id does not exist for this deployment",
+        ),
     ],
 )
 def test_seeded_schemes_and_apps_obey_the_vendor_rules(fields: dict[str, Any], where: str, problem: str) -> None:
@@ -63,7 +84,9 @@ def test_seeded_apps_skip_the_plan_gate_and_resolve_their_scheme() -> None:
     seed = parse_seed(
         _dep(
             plan="starter",
-            rate_limit_schemes=[{"slug": "s", "name": "S", "rules": [{"unit": "hour", "duration": 1, "max_requests": 9}]}],
+            rate_limit_schemes=[
+                {"slug": "s", "name": "S", "rules": [{"unit": "hour", "duration": 1, "max_requests": 9}]}
+            ],
             apps=[{"app_slug": "a", "name": "A", "key_prefix": "kk", "rate_limit_scheme_slug": "s"}],
         )
     )
@@ -74,8 +97,13 @@ def test_seeded_apps_skip_the_plan_gate_and_resolve_their_scheme() -> None:
 
 
 def test_reset_rebuilds_from_the_seed_with_the_same_ids() -> None:
-    seed = parse_seed(_dep(rate_limit_schemes=[{"slug": "s", "name": "S", "rules": [
-        {"unit": "hour", "duration": 1, "max_requests": 9}]}]))
+    seed = parse_seed(
+        _dep(
+            rate_limit_schemes=[
+                {"slug": "s", "name": "S", "rules": [{"unit": "hour", "duration": 1, "max_requests": 9}]}
+            ]
+        )
+    )
     backend = Backend(seed)
     first_id = backend.deployment(1).schemes["s"].id
     del backend.deployment(1).schemes["s"]

@@ -201,7 +201,10 @@ def test_serve_rejects_a_missing_seed_file_and_a_bad_flag(tmp_path: Path) -> Non
     done = subprocess.run(
         [sys.executable, "-m", "wacht_mock", "serve", "--seed", str(missing)], capture_output=True, text=True
     )
-    assert (done.returncode, done.stderr) == (2, f"wacht-mock: error: {missing}: file: cannot read it: No such file or directory\n")
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"wacht-mock: error: {missing}: file: cannot read it: No such file or directory\n",
+    )
     flag = subprocess.run([sys.executable, "-m", "wacht_mock", "serve", "--port", "x"], capture_output=True, text=True)
     assert flag.returncode == 2
     assert flag.stderr == "wacht-mock: error: argument --port: not a port number: 'x' (see wacht-mock --help)\n"

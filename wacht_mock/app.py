@@ -92,9 +92,7 @@ ROUTES: tuple[Route, ...] = (
     _route("/api-auth/apps/{app_slug}/keys/{key_id}/rotate", POST=_op("rotateApiKeyForApp", h.rotate_api_key_for_app)),
     _route("/api-auth/apps/{app_slug}/audit/logs", GET=_op("getApiAuditLogs", h.get_api_audit_logs)),
     _route("/api-auth/apps/{app_slug}/audit/analytics", GET=_op("getApiAuditAnalytics", h.get_api_audit_analytics)),
-    _route(
-        "/api-auth/apps/{app_slug}/audit/timeseries", GET=_op("getApiAuditTimeseries", h.get_api_audit_timeseries)
-    ),
+    _route("/api-auth/apps/{app_slug}/audit/timeseries", GET=_op("getApiAuditTimeseries", h.get_api_audit_timeseries)),
 )
 
 
@@ -133,7 +131,7 @@ class VendorApi:
     async def respond(self, request: Request) -> Response:
         """Answer one request; never raises."""
         raw_path = request.scope.get("raw_path")
-        path = raw_path.decode("latin-1") if raw_path else request.scope["path"]
+        path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else request.scope["path"]
         try:
             with recording():
                 found = match(path)

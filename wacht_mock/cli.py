@@ -25,9 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="wacht-mock", description="A contract-testing fake of Wacht's API auth backend."
-    )
+    parser = _Parser(prog="wacht-mock", description="A contract-testing fake of Wacht's API auth backend.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = commands.add_parser("serve", help="serve the backend API on HOST:PORT")
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")

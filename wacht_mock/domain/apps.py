@@ -14,38 +14,51 @@ from .text import rust_trim
 _APP_SRC = "platform/src/application/api_key_app.rs"
 
 REQUIRES_GROWTH_PLAN = rule(
-    "apps.create.requires_growth_plan", "platform/src/application/api_key_app.rs:50-59", 403,
+    "apps.create.requires_growth_plan",
+    "platform/src/application/api_key_app.rs:50-59",
+    403,
     "API auth app creation requires Growth plan",
 )
 USER_ID_EXCLUDES_PERMISSIONS = rule(
-    "apps.create.user_id_excludes_permissions", _APP_SRC, 400,
+    "apps.create.user_id_excludes_permissions",
+    _APP_SRC,
+    400,
     "permissions/resources cannot be set when user_id is attached",
 )
 USER_REQUIRED_FOR_SCOPE = rule(
-    "apps.create.user_id_required_for_scope", "commands/src/api_key_app/create.rs:95-99", 400,
+    "apps.create.user_id_required_for_scope",
+    "commands/src/api_key_app/create.rs:95-99",
+    400,
     "user_id is required when organization_id/workspace_id is provided",
 )
 SLUG_UNIQUE = rule(
-    "apps.create.slug_unique", "commands/src/api_key_app/ensure_user.rs:52-58 (unique violation 23505)", 409,
+    "apps.create.slug_unique",
+    "commands/src/api_key_app/ensure_user.rs:52-58 (unique violation 23505)",
+    409,
     "Resource already exists",
 )
-NOT_FOUND = rule("apps.lookup.not_found", "platform/src/application/api_key_shared.rs:22-32", 404,
-                 "API key app not found")
+NOT_FOUND = rule(
+    "apps.lookup.not_found", "platform/src/application/api_key_shared.rs:22-32", 404, "API key app not found"
+)
 USER_APP_PERMISSIONS_FROZEN = rule(
-    "apps.update.user_app_permissions_frozen", _APP_SRC, 400,
+    "apps.update.user_app_permissions_frozen",
+    _APP_SRC,
+    400,
     "permissions/resources can only be updated when app is not attached to a user",
 )
 SCOPE_NEEDS_USER = rule(
-    "apps.update.scope_requires_user", "commands/src/api_key_app/update.rs", 400,
+    "apps.update.scope_requires_user",
+    "commands/src/api_key_app/update.rs",
+    400,
     "organization_id/workspace_id cannot be set when app has no user_id",
 )
 LIST_ACTIVE_ONLY = rule("apps.list.active_unless_include_inactive", "queries/src/api_key.rs:154-211")
 SEARCH_EXACT_SLUG = rule("apps.list.search_is_exact_slug", "queries/src/api_key.rs:154-211")
-PATCH_REWRITES_KEY_SCHEMES = rule(
-    "apps.update.rewrites_key_scheme_slugs", "commands/src/api_key_app/update.rs:92-105"
-)
+PATCH_REWRITES_KEY_SCHEMES = rule("apps.update.rewrites_key_scheme_slugs", "commands/src/api_key_app/update.rs:92-105")
 NON_NEGATIVE_PAGE = rule(
-    "apps.list.negative_limit_or_offset_is_400", "wacht-mock decision 9 (production's answer is undefined)", 400,
+    "apps.list.negative_limit_or_offset_is_400",
+    "wacht-mock decision 9 (production's answer is undefined)",
+    400,
     "Bad request",
 )
 SOFT_DELETE = rule("apps.delete.soft_without_cascade", "commands/src/api_key_app/delete.rs")

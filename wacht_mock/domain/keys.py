@@ -64,8 +64,14 @@ def create_api_key(d: Deployment, app_slug: str, req: CreateApiKeyRequest) -> Is
     context = key_context(d, app)
     metadata = {} if req.metadata is None else req.metadata
     return _issue(
-        d, app, name=req.name, key_prefix=app.key_prefix, permissions=list(req.permissions or []),
-        metadata=metadata, expires_at=req.expires_at, rate_limit_scheme_slug=app.rate_limit_scheme_slug,
+        d,
+        app,
+        name=req.name,
+        key_prefix=app.key_prefix,
+        permissions=list(req.permissions or []),
+        metadata=metadata,
+        expires_at=req.expires_at,
+        rate_limit_scheme_slug=app.rate_limit_scheme_slug,
         context=context,
     )
 
@@ -87,8 +93,14 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
     _deactivate(d, old, "Rotated")
     ROTATE_KEEPS_OLD_PREFIX.applied()
     return _issue(
-        d, app, name=old.name, key_prefix=old.key_prefix, permissions=list(old.permissions),
-        metadata=old.metadata, expires_at=old.expires_at, rate_limit_scheme_slug=old.rate_limit_scheme_slug,
+        d,
+        app,
+        name=old.name,
+        key_prefix=old.key_prefix,
+        permissions=list(old.permissions),
+        metadata=old.metadata,
+        expires_at=old.expires_at,
+        rate_limit_scheme_slug=old.rate_limit_scheme_slug,
         context=context,
     )
 

@@ -14,9 +14,7 @@ from .state import App, Deployment, Membership
 _SRC = "commands/src/api_key_app/shared.rs"
 _KEY_SRC = "platform/src/application/api_key_shared.rs:53-129"
 
-WORKSPACE_EXISTS = rule(
-    "apps.scope.workspace_exists", _SRC, 400, "workspace_id does not exist for this deployment"
-)
+WORKSPACE_EXISTS = rule("apps.scope.workspace_exists", _SRC, 400, "workspace_id does not exist for this deployment")
 WORKSPACE_IN_ORGANIZATION = rule(
     "apps.scope.workspace_belongs_to_organization", _SRC, 400, "workspace_id does not belong to organization_id"
 )
@@ -27,16 +25,10 @@ USER_EXISTS = rule("apps.create.user_exists", _SRC, 400, "user_id does not exist
 USER_IN_ORGANIZATION = rule(
     "apps.scope.user_member_of_organization", _SRC, 400, "user_id is not a member of organization_id"
 )
-USER_IN_WORKSPACE = rule(
-    "apps.scope.user_member_of_workspace", _SRC, 400, "user_id is not a member of workspace_id"
-)
-KEY_OWNER_IN_ORGANIZATION = rule(
-    "keys.owner_member_of_organization", _KEY_SRC, 400, "user is not a member of the org"
-)
+USER_IN_WORKSPACE = rule("apps.scope.user_member_of_workspace", _SRC, 400, "user_id is not a member of workspace_id")
+KEY_OWNER_IN_ORGANIZATION = rule("keys.owner_member_of_organization", _KEY_SRC, 400, "user is not a member of the org")
 # Production reuses the organization message for workspaces.
-KEY_OWNER_IN_WORKSPACE = rule(
-    "keys.owner_member_of_workspace", _KEY_SRC, 400, "user is not a member of the org"
-)
+KEY_OWNER_IN_WORKSPACE = rule("keys.owner_member_of_workspace", _KEY_SRC, 400, "user is not a member of the org")
 
 
 def resolve_organization(d: Deployment, organization_id: int | None, workspace_id: int | None) -> int | None:

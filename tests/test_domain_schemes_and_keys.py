@@ -1,0 +1,538 @@
+"""Domain rules of rate-limit schemes and API keys, called directly, with the named rules they fire
+(backend-behaviour.md §5, §6, §7, §8)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from wacht_mock import Backend, Ids, VendorError, VirtualClock
+from wacht_mock.domain import apps, keys, rate_limit_schemes
+from wacht_mock.domain.state import Deployment, RateLimitRule
+from wacht_mock.models import (
+    CreateApiAuthAppRequest,
+    CreateApiKeyRequest,
+    CreateRateLimitSchemeRequest,
+    RateLimitRuleInput,
+    RevokeApiKeyRequest,
+    UpdateApiAuthAppRequest,
+    UpdateRateLimitSchemeRequest,
+)
+from wacht_mock.rules import Firing, recording
+
+RULE = {"unit": "minute", "duration": 1, "max_requests": 10}
+MS_MSG = "Millisecond-based limits cannot exceed 60000 milliseconds (60 seconds)"
+SECRET_BODY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # base64url of bytes 0..31
+
+
+@pytest.fixture
+def d(backend: Backend) -> Deployment:
+    """Deployment 1, with secrets made from the bytes 0..31 so they can be asserted exactly."""
+    deployment = backend.deployment(1)
+    deployment.ids = Ids(0, token_bytes=lambda n: bytes(range(n)))
+    return deployment
+
+
+def rules_in(*rules: dict[str, Any]) -> list[RateLimitRuleInput]:
+    return [RateLimitRuleInput.model_validate(r) for r in rules]
+
+
+def scheme_req(
+    slug: str = "basic", name: str = "Basic", rules: Any = None, **extra: Any
+) -> CreateRateLimitSchemeRequest:
+    body = {"slug": slug, "name": name, "rules": [RULE] if rules is None else rules, **extra}
+    return CreateRateLimitSchemeRequest.model_validate(body)
+
+
+def app_req(slug: str = "app1", **fields: Any) -> CreateApiAuthAppRequest:
+    return CreateApiAuthAppRequest.model_validate({"app_slug": slug, "name": slug, "key_prefix": "sk_live", **fields})
+
+
+def key_req(**fields: Any) -> CreateApiKeyRequest:
+    return CreateApiKeyRequest.model_validate({"name": "k", **fields})
+
+
+def ids_of(firings: list[Firing], prefix: str) -> list[Firing]:
+    return [f for f in firings if f.rule_id.startswith(prefix)]
+
+
+# Rule validation (§5.1)
+
+
+def test_validate_rules_fires_every_check_in_order() -> None:
+    with recording() as firings:
+        rate_limit_schemes.validate_rules(rules_in(RULE, {**RULE, "unit": "calendar_day"}))
+    checks = [
+        "schemes.rules.duration_positive",
+        "schemes.rules.max_requests_positive",
+        "schemes.rules.window_at_most_30_days",
+    ]
+    assert firings == [
+        Firing("schemes.rules.at_least_one", "allow"),
+        *(Firing(c, "allow") for c in checks),
+        Firing("schemes.rules.minute_at_most_1440", "allow"),
+        *(Firing(c, "allow") for c in checks),
+        Firing("schemes.rules.calendar_day_exactly_1", "allow"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rules", "rule_id", "message"),
+    [
+        pytest.param([], "schemes.rules.at_least_one", "Rate limit scheme must include at least one rule", id="none"),
+        pytest.param(
+            [{**RULE, "duration": 0}], "schemes.rules.duration_positive", "Duration must be positive", id="d0"
+        ),
+        pytest.param(
+            [{**RULE, "max_requests": -1}],
+            "schemes.rules.max_requests_positive",
+            "Max requests must be positive",
+            id="m",
+        ),
+        pytest.param(
+            [{"unit": "second", "duration": 2592001, "max_requests": 1}],
+            "schemes.rules.window_at_most_30_days",
+            "Rate limit window cannot exceed 30 days",
+            id="window",
+        ),
+        pytest.param(
+            [{"unit": "millisecond", "duration": 60001, "max_requests": 1}],
+            "schemes.rules.millisecond_at_most_60000",
+            MS_MSG,
+            id="millisecond",
+        ),
+        pytest.param(
+            [{"unit": "second", "duration": 1801, "max_requests": 1}],
+            "schemes.rules.second_at_most_1800",
+            "Second-based limits cannot exceed 1800 seconds (30 minutes)",
+            id="second",
+        ),
+        pytest.param(
+            [{"unit": "minute", "duration": 1441, "max_requests": 1}],
+            "schemes.rules.minute_at_most_1440",
+            "Minute-based limits cannot exceed 1440 minutes (24 hours)",
+            id="minute",
+        ),
+        pytest.param(
+            [{"unit": "calendar_day", "duration": 2, "max_requests": 1}],
+            "schemes.rules.calendar_day_exactly_1",
+            "Calendar day limits must be exactly 1 day",
+            id="calendar-day",
+        ),
+        pytest.param(
+            [RULE, {"unit": "second", "duration": 1801, "max_requests": 1}, {**RULE, "duration": 0}],
+            "schemes.rules.second_at_most_1800",
+            "Second-based limits cannot exceed 1800 seconds (30 minutes)",
+            id="first-failure-wins",
+        ),
+    ],
+)
+def test_validate_rules_denies_with_the_named_rule(rules: list[dict[str, Any]], rule_id: str, message: str) -> None:
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.validate_rules(rules_in(*rules))
+    assert (raised.value.status, raised.value.message, raised.value.rule_id) == (400, message, rule_id)
+    assert firings[-1] == Firing(rule_id, "deny")
+    assert [f for f in firings if f.outcome == "deny"] == [firings[-1]]
+
+
+@pytest.mark.parametrize(
+    ("unit", "duration", "unit_rule"),
+    [
+        ("hour", 721, "schemes.rules.hour_at_most_720"),
+        ("day", 31, "schemes.rules.day_at_most_30"),
+        ("month", 2, "schemes.rules.month_exactly_1"),
+        ("calendar_month", 2, "schemes.rules.calendar_month_exactly_1"),
+        ("calendar_day", 31, "schemes.rules.calendar_day_exactly_1"),
+    ],
+)
+def test_validate_rules_window_check_shadows_unit_check(unit: str, duration: int, unit_rule: str) -> None:
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.validate_rules(rules_in({"unit": unit, "duration": duration, "max_requests": 1}))
+    assert raised.value.rule_id == "schemes.rules.window_at_most_30_days"
+    assert firings[-1] == Firing("schemes.rules.window_at_most_30_days", "deny")
+    assert not any(f.rule_id == unit_rule for f in firings)
+
+
+@pytest.mark.parametrize(
+    ("unit", "duration", "unit_rule"),
+    [
+        ("millisecond", 60000, "schemes.rules.millisecond_at_most_60000"),
+        ("second", 1800, "schemes.rules.second_at_most_1800"),
+        ("minute", 1440, "schemes.rules.minute_at_most_1440"),
+        ("hour", 720, "schemes.rules.hour_at_most_720"),
+        ("day", 30, "schemes.rules.day_at_most_30"),
+        ("calendar_day", 1, "schemes.rules.calendar_day_exactly_1"),
+        ("month", 1, "schemes.rules.month_exactly_1"),
+        ("calendar_month", 1, "schemes.rules.calendar_month_exactly_1"),
+    ],
+)
+def test_validate_rules_upper_edges_allow(unit: str, duration: int, unit_rule: str) -> None:
+    with recording() as firings:
+        (normalised,) = rate_limit_schemes.validate_rules(
+            rules_in({"unit": unit, "duration": duration, "max_requests": 1})
+        )
+    assert firings[-1] == Firing(unit_rule, "allow")
+    assert normalised == RateLimitRule(unit, duration, 1, None, None, 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("unit", "duration", "seconds"),
+    [
+        ("millisecond", 999, 0),
+        ("millisecond", 1999, 1),
+        ("millisecond", 60000, 60),
+        ("second", 7, 7),
+        ("minute", 2, 120),
+        ("hour", 3, 10800),
+        ("day", 2, 172800),
+        ("calendar_day", 1, 86400),
+        ("month", 1, 2592000),
+        ("calendar_month", 2, 5184000),
+        ("hour", 2**31 - 1, (2**31 - 1) * 3600),
+    ],
+)
+def test_window_seconds(unit: str, duration: int, seconds: int) -> None:
+    assert rate_limit_schemes.window_seconds(unit, duration) == seconds
+
+
+def test_validate_rules_normalises() -> None:
+    rules = rules_in(
+        {**RULE, "mode": "per_key", "endpoints": ["/a"], "priority": 4},
+        {**RULE, "mode": None, "endpoints": []},
+    )
+    assert rate_limit_schemes.validate_rules(rules) == (
+        RateLimitRule("minute", 1, 10, "per_key", ("/a",), 4),
+        RateLimitRule("minute", 1, 10, None, (), 0),
+    )
+
+
+# Scheme operations
+
+
+def test_create_rate_limit_scheme_stores_it(d: Deployment, clock: VirtualClock) -> None:
+    with recording() as firings:
+        scheme = rate_limit_schemes.create_rate_limit_scheme(d, scheme_req(" basic ", " Basic ", description="x"))
+    assert ids_of(firings, "schemes.create") == [
+        Firing("schemes.create.slug_required", "allow"),
+        Firing("schemes.create.name_required", "allow"),
+        Firing("schemes.create.slug_unique", "allow"),
+    ]
+    assert d.schemes == {" basic ": scheme}
+    assert (scheme.deployment_id, scheme.slug, scheme.name, scheme.description) == (1, " basic ", " Basic ", "x")
+    assert scheme.created_at == scheme.updated_at == clock.now()
+    assert scheme.rules == (RateLimitRule("minute", 1, 10, None, None, 0),)
+
+
+@pytest.mark.parametrize(
+    ("request_body", "rule_id", "message"),
+    [
+        pytest.param({"slug": "  "}, "schemes.create.slug_required", "Scheme slug is required", id="slug"),
+        pytest.param({"name": "\t"}, "schemes.create.name_required", "Scheme name is required", id="name"),
+        pytest.param(
+            {"slug": " ", "rules": []}, "schemes.create.slug_required", "Scheme slug is required", id="slug-first"
+        ),
+    ],
+)
+def test_create_rate_limit_scheme_blank_fields(
+    d: Deployment, request_body: dict[str, Any], rule_id: str, message: str
+) -> None:
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.create_rate_limit_scheme(d, scheme_req(**request_body))
+    assert (raised.value.status, raised.value.message, raised.value.rule_id) == (400, message, rule_id)
+    assert firings[-1] == Firing(rule_id, "deny")
+    assert ids_of(firings, "schemes.rules") == []
+    assert d.schemes == {}
+
+
+def test_create_rate_limit_scheme_duplicate(d: Deployment) -> None:
+    first = rate_limit_schemes.create_rate_limit_scheme(d, scheme_req())
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.create_rate_limit_scheme(d, scheme_req(name="Other"))
+    assert (raised.value.status, raised.value.message) == (409, "Rate limit scheme 'basic' already exists")
+    assert firings[-1] == Firing("schemes.create.slug_unique", "deny")
+    assert Firing("schemes.rules.at_least_one", "allow") in firings
+    assert d.schemes == {"basic": first}
+
+
+def test_get_rate_limit_scheme(d: Deployment) -> None:
+    scheme = rate_limit_schemes.create_rate_limit_scheme(d, scheme_req())
+    with recording() as firings:
+        assert rate_limit_schemes.get_rate_limit_scheme(d, "basic") is scheme
+    assert firings == [Firing("schemes.not_found", "allow")]
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.get_rate_limit_scheme(d, "Basic")
+    assert (raised.value.status, raised.value.message) == (404, "Rate limit scheme not found")
+    assert firings == [Firing("schemes.not_found", "deny")]
+
+
+def test_update_rate_limit_scheme_coalesces(d: Deployment, clock: VirtualClock) -> None:
+    scheme = rate_limit_schemes.create_rate_limit_scheme(d, scheme_req(description="keep"))
+    clock.advance(ms=42)
+    req = UpdateRateLimitSchemeRequest.model_validate({"name": "New", "description": None})
+    updated = rate_limit_schemes.update_rate_limit_scheme(d, "basic", req)
+    assert updated is scheme
+    assert (updated.name, updated.description, updated.rules) == ("New", "keep", scheme.rules)
+    assert updated.updated_at == clock.now() != updated.created_at
+
+
+def test_update_rate_limit_scheme_validates_before_lookup(d: Deployment) -> None:
+    bad = UpdateRateLimitSchemeRequest.model_validate({"name": " ", "rules": []})
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.update_rate_limit_scheme(d, "missing", bad)
+    assert raised.value.rule_id == "schemes.update.name_not_empty"
+    assert firings == [Firing("schemes.update.name_not_empty", "deny")]
+
+    empty_rules = UpdateRateLimitSchemeRequest.model_validate({"rules": []})
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.update_rate_limit_scheme(d, "missing", empty_rules)
+    assert raised.value.rule_id == "schemes.rules.at_least_one"
+    assert not any(f.rule_id == "schemes.not_found" for f in firings)
+
+    good = UpdateRateLimitSchemeRequest.model_validate({"name": "ok", "rules": [RULE]})
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.update_rate_limit_scheme(d, "missing", good)
+    assert (raised.value.status, raised.value.message) == (404, "Rate limit scheme not found")
+    assert firings[0] == Firing("schemes.update.name_not_empty", "allow")
+    assert firings[-1] == Firing("schemes.not_found", "deny")
+
+
+def test_delete_rate_limit_scheme_fires_both_usage_checks(d: Deployment) -> None:
+    rate_limit_schemes.create_rate_limit_scheme(d, scheme_req())
+    with recording() as firings:
+        rate_limit_schemes.delete_rate_limit_scheme(d, "basic")
+    assert firings == [
+        Firing("schemes.not_found", "allow"),
+        Firing("schemes.delete.not_assigned_to_apps", "allow"),
+        Firing("schemes.delete.not_assigned_to_active_keys", "allow"),
+    ]
+    assert d.schemes == {}
+
+
+def test_delete_rate_limit_scheme_blocked_by_app_then_by_key(d: Deployment) -> None:
+    rate_limit_schemes.create_rate_limit_scheme(d, scheme_req())
+    apps.create_api_auth_app(d, app_req(rate_limit_scheme_slug="basic"))
+    keys.create_api_key(d, "app1", key_req())
+
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.delete_rate_limit_scheme(d, "basic")
+    assert raised.value.message == "Cannot delete rate limit scheme while it is assigned to API auth apps"
+    assert firings[-1] == Firing("schemes.delete.not_assigned_to_apps", "deny")
+
+    apps.delete_api_auth_app(d, "app1")
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        rate_limit_schemes.delete_rate_limit_scheme(d, "basic")
+    assert raised.value.message == "Cannot delete rate limit scheme while it is assigned to active API keys"
+    assert firings[-2:] == [
+        Firing("schemes.delete.not_assigned_to_apps", "allow"),
+        Firing("schemes.delete.not_assigned_to_active_keys", "deny"),
+    ]
+    assert "basic" in d.schemes
+
+
+def test_delete_rate_limit_scheme_ignores_revoked_keys(d: Deployment) -> None:
+    rate_limit_schemes.create_rate_limit_scheme(d, scheme_req())
+    apps.create_api_auth_app(d, app_req(rate_limit_scheme_slug="basic"))
+    issued = keys.create_api_key(d, "app1", key_req())
+    keys.revoke_api_key_for_app(d, "app1", issued.key.id, RevokeApiKeyRequest())
+    apps.delete_api_auth_app(d, "app1")
+    rate_limit_schemes.delete_rate_limit_scheme(d, "basic")
+    assert d.schemes == {}
+
+
+def test_rules_for_resolves_on_every_read(d: Deployment) -> None:
+    scheme = rate_limit_schemes.create_rate_limit_scheme(d, scheme_req())
+    with recording() as firings:
+        assert rate_limit_schemes.rules_for(d, None) == ()
+        assert rate_limit_schemes.rules_for(d, "unknown") == ()
+        assert rate_limit_schemes.rules_for(d, "basic") == scheme.rules
+    assert firings == [Firing("rate_limits.resolved_from_scheme_on_read", "applied")] * 3
+    rate_limit_schemes.update_rate_limit_scheme(
+        d, "basic", UpdateRateLimitSchemeRequest.model_validate({"rules": [{**RULE, "unit": "hour"}]})
+    )
+    assert rate_limit_schemes.rules_for(d, "basic") == (RateLimitRule("hour", 1, 10, None, None, 0),)
+
+
+# Keys
+
+
+def test_create_api_key_issues_the_secret(d: Deployment, clock: VirtualClock) -> None:
+    rate_limit_schemes.create_rate_limit_scheme(d, scheme_req())
+    apps.create_api_auth_app(d, app_req(rate_limit_scheme_slug="basic"))
+    with recording() as firings:
+        issued = keys.create_api_key(d, "app1", key_req(permissions=["p"], metadata=None))
+    secret = f"sk_live_{SECRET_BODY}"
+    assert issued.secret == secret
+    key = issued.key
+    assert d.keys[key.id] is key
+    assert (key.key_prefix, key.key_suffix, key.key_hash) == (
+        "sk_live",
+        "aGxwdHh8",
+        hashlib.sha256(secret.encode()).hexdigest(),
+    )
+    assert (key.permissions, key.metadata, key.rate_limit_scheme_slug, key.owner_user_id) == (["p"], {}, "basic", None)
+    assert (key.is_active, key.revoked_at, key.created_at) == (True, None, clock.now())
+    assert firings == [
+        Firing("apps.lookup.not_found", "allow"),
+        Firing("keys.secret.prefix_underscore_43_base64url", "applied"),
+        Firing("keys.create_and_rotate_respond_with_empty_rate_limits", "applied"),
+    ]
+
+
+def test_create_api_key_snapshots_memberships(d: Deployment) -> None:
+    apps.create_api_auth_app(d, app_req("uapp", user_id=11, organization_id=21, workspace_id=31))
+    with recording() as firings:
+        key = keys.create_api_key(d, "uapp", key_req()).key
+    assert firings[1:3] == [
+        Firing("keys.owner_member_of_organization", "allow"),
+        Firing("keys.owner_member_of_workspace", "allow"),
+    ]
+    assert (key.owner_user_id, key.organization_id, key.workspace_id) == (11, 21, 31)
+    assert (key.organization_membership_id, key.workspace_membership_id) == (41, 42)
+    assert (key.org_role_permissions, key.workspace_role_permissions) == (["org:read", "org:write"], ["ws:write"])
+
+
+@pytest.mark.parametrize(
+    ("deleted", "rule_id"),
+    [(41, "keys.owner_member_of_organization"), (42, "keys.owner_member_of_workspace")],
+)
+def test_create_api_key_requires_owner_membership(d: Deployment, deleted: int, rule_id: str) -> None:
+    apps.create_api_auth_app(d, app_req("uapp", user_id=11, organization_id=21, workspace_id=31))
+    for membership in d.memberships:
+        membership.deleted = membership.deleted or membership.id == deleted
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        keys.create_api_key(d, "uapp", key_req())
+    assert (raised.value.status, raised.value.message, raised.value.rule_id) == (
+        400,
+        "user is not a member of the org",
+        rule_id,
+    )
+    assert firings[-1] == Firing(rule_id, "deny")
+    assert d.keys == {}
+
+
+def test_create_api_key_unknown_app(d: Deployment) -> None:
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        keys.create_api_key(d, "missing", key_req())
+    assert (raised.value.status, raised.value.message) == (404, "API key app not found")
+    assert firings == [Firing("apps.lookup.not_found", "deny")]
+
+
+def test_list_api_keys_views(d: Deployment, clock: VirtualClock) -> None:
+    rate_limit_schemes.create_rate_limit_scheme(d, scheme_req())
+    apps.create_api_auth_app(d, app_req(rate_limit_scheme_slug="basic"))
+    old = keys.create_api_key(d, "app1", key_req()).key
+    clock.advance(ms=1)
+    new = keys.create_api_key(d, "app1", key_req()).key
+    keys.revoke_api_key_for_app(d, "app1", old.id, RevokeApiKeyRequest())
+    with recording() as firings:
+        active = keys.list_api_keys(d, "app1")
+        everything = keys.list_api_keys(d, "app1", include_inactive=True)
+    assert Firing("keys.list.active_unless_include_inactive", "applied") in firings
+    assert [v.key for v in active] == [new]
+    assert [v.key for v in everything] == [new, old]
+    assert {v.rate_limits for v in everything} == {(RateLimitRule("minute", 1, 10, None, None, 0),)}
+
+
+def test_revoke_api_key_for_app(d: Deployment, clock: VirtualClock) -> None:
+    apps.create_api_auth_app(d, app_req())
+    key = keys.create_api_key(d, "app1", key_req()).key
+    clock.advance(ms=7)
+    with recording() as firings:
+        keys.revoke_api_key_for_app(d, "app1", key.id, RevokeApiKeyRequest(reason="bye"))
+    assert firings == [
+        Firing("apps.lookup.not_found", "allow"),
+        Firing("keys.lookup.not_found", "allow"),
+        Firing("keys.revoke.only_active", "allow"),
+    ]
+    assert (key.is_active, key.revoked_at, key.revoked_reason, key.updated_at) == (
+        False,
+        clock.now(),
+        "bye",
+        clock.now(),
+    )
+
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        keys.revoke_api_key_for_app(d, "app1", key.id, RevokeApiKeyRequest())
+    assert (raised.value.status, raised.value.message) == (404, "API key not found or already revoked")
+    assert firings[-1] == Firing("keys.revoke.only_active", "deny")
+    assert key.revoked_reason == "bye"
+
+
+def test_revoke_api_key_of_another_app(d: Deployment) -> None:
+    apps.create_api_auth_app(d, app_req("app1"))
+    apps.create_api_auth_app(d, app_req("app2"))
+    key = keys.create_api_key(d, "app2", key_req()).key
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        keys.revoke_api_key_for_app(d, "app1", key.id, RevokeApiKeyRequest())
+    assert (raised.value.status, raised.value.message) == (404, "API key not found")
+    assert firings[-1] == Firing("keys.lookup.not_found", "deny")
+    assert key.is_active
+
+
+def test_rotate_api_key_for_app(d: Deployment, clock: VirtualClock) -> None:
+    apps.create_api_auth_app(d, app_req(rate_limit_scheme_slug="nope"))
+    old = keys.create_api_key(d, "app1", key_req(permissions=["a"], metadata={"m": 1})).key
+    apps.update_api_auth_app(d, "app1", UpdateApiAuthAppRequest(key_prefix="other"))
+    clock.advance(ms=3)
+    with recording() as firings:
+        issued = keys.rotate_api_key_for_app(d, "app1", old.id)
+    assert ids_of(firings, "keys.rotate") == [
+        Firing("keys.rotate.only_active", "allow"),
+        Firing("keys.rotate.requires_active_app", "allow"),
+        Firing("keys.rotate.copies_old_key_fields", "applied"),
+    ]
+    new = issued.key
+    assert issued.secret == f"sk_live_{SECRET_BODY}"
+    assert new.id != old.id and new.id in d.keys
+    assert (new.name, new.key_prefix, new.permissions, new.metadata, new.rate_limit_scheme_slug) == (
+        old.name,
+        "sk_live",
+        ["a"],
+        {"m": 1},
+        "nope",
+    )
+    assert (old.is_active, old.revoked_reason, old.revoked_at) == (False, "Rotated", clock.now())
+
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        keys.rotate_api_key_for_app(d, "app1", old.id)
+    assert (raised.value.status, raised.value.message) == (404, "API key not found or inactive")
+    assert firings[-1] == Firing("keys.rotate.only_active", "deny")
+
+
+def test_rotate_api_key_requires_active_app(d: Deployment) -> None:
+    apps.create_api_auth_app(d, app_req())
+    key = keys.create_api_key(d, "app1", key_req()).key
+    apps.update_api_auth_app(d, "app1", UpdateApiAuthAppRequest(is_active=False))
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        keys.rotate_api_key_for_app(d, "app1", key.id)
+    assert (raised.value.status, raised.value.message) == (404, "API key app not found or inactive")
+    assert firings[-1] == Firing("keys.rotate.requires_active_app", "deny")
+    assert (key.is_active, len(d.keys)) == (True, 1)
+
+
+def test_rotate_api_key_requires_owner_membership(d: Deployment) -> None:
+    apps.create_api_auth_app(d, app_req("uapp", user_id=13, organization_id=21))
+    key = keys.create_api_key(d, "uapp", key_req()).key
+    d.memberships = [m for m in d.memberships if m.id != 43]
+    with recording() as firings, pytest.raises(VendorError) as raised:
+        keys.rotate_api_key_for_app(d, "uapp", key.id)
+    assert raised.value.message == "user is not a member of the org"
+    assert firings[-1] == Firing("keys.owner_member_of_organization", "deny")
+    assert (key.is_active, len(d.keys)) == (True, 1)
+
+
+def test_app_update_rewrites_key_scheme_slugs(d: Deployment, clock: VirtualClock) -> None:
+    apps.create_api_auth_app(d, app_req(rate_limit_scheme_slug="a"))
+    active = keys.create_api_key(d, "app1", key_req()).key
+    revoked = keys.create_api_key(d, "app1", key_req()).key
+    keys.revoke_api_key_for_app(d, "app1", revoked.id, RevokeApiKeyRequest())
+    apps.create_api_auth_app(d, app_req("app2", rate_limit_scheme_slug="a"))
+    bystander = keys.create_api_key(d, "app2", key_req()).key
+    clock.advance(ms=9)
+    with recording() as firings:
+        apps.update_api_auth_app(d, "app1", UpdateApiAuthAppRequest(rate_limit_scheme_slug="b"))
+    assert Firing("apps.update.rewrites_key_scheme_slugs", "applied") in firings
+    assert [(k.rate_limit_scheme_slug, k.updated_at) for k in (active, revoked)] == [("b", clock.now())] * 2
+    assert (bystander.rate_limit_scheme_slug, bystander.updated_at) == ("a", bystander.created_at)

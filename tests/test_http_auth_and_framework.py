@@ -1,0 +1,632 @@
+"""Backend-API authentication, routing, framework rejections and CORS (backend-behaviour.md §1, §2; §14 decisions).
+
+Every case asserts the exact status and the exact body production answers with.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Mock, error
+
+BEARER = "Authorization header must be Bearer token"
+AUTH_FAILED = "Authentication failed"
+UNKNOWN_SECRET = "sk_" + "A" * 43
+APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
+TWO_MIB = 2 * 1024 * 1024
+
+# Every (method, path) of the backend route table (§0), with an existing app "billing" and a missing key 1.
+ROUTES = [
+    ("GET", "/api-auth/apps"),
+    ("POST", "/api-auth/apps"),
+    ("GET", "/api-auth/apps/billing"),
+    ("PATCH", "/api-auth/apps/billing"),
+    ("DELETE", "/api-auth/apps/billing"),
+    ("GET", "/api-auth/rate-limit-schemes"),
+    ("POST", "/api-auth/rate-limit-schemes"),
+    ("GET", "/api-auth/rate-limit-schemes/std"),
+    ("PATCH", "/api-auth/rate-limit-schemes/std"),
+    ("DELETE", "/api-auth/rate-limit-schemes/std"),
+    ("GET", "/api-auth/apps/billing/keys"),
+    ("POST", "/api-auth/apps/billing/keys"),
+    ("POST", "/api-auth/apps/billing/keys/1/revoke"),
+    ("POST", "/api-auth/apps/billing/keys/1/rotate"),
+    ("GET", "/api-auth/apps/billing/audit/logs"),
+    ("GET", "/api-auth/apps/billing/audit/analytics"),
+    ("GET", "/api-auth/apps/billing/audit/timeseries"),
+]
+
+
+def _id(method: str, path: str) -> str:
+    return f"{method} {path}"
+
+
+@pytest.fixture
+def billing(api: httpx.Client) -> dict[str, Any]:
+    """Deployment 1 with one app, ``billing``."""
+    response = api.post("/api-auth/apps", json=APP)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def post_raw(client: httpx.Client, path: str, content: bytes, content_type: str | None, method: str = "POST") -> Any:
+    headers = {"content-type": content_type} if content_type is not None else {}
+    return client.request(method, path, content=content, headers=headers)
+
+
+# §1.1 Authentication
+
+
+@pytest.mark.parametrize(
+    ("authorization", "message"),
+    [
+        pytest.param(None, BEARER, id="missing"),
+        pytest.param("bearer {secret}", BEARER, id="lowercase-bearer"),
+        pytest.param("BEARER {secret}", BEARER, id="uppercase-bearer"),
+        pytest.param("Bearer{secret}", BEARER, id="no-space"),
+        pytest.param("Basic dXNlcjpwYXNz", BEARER, id="basic"),
+        pytest.param("Token {secret}", BEARER, id="token-scheme"),
+        pytest.param("{secret}", BEARER, id="bare-secret"),
+        pytest.param(f"Bearer {UNKNOWN_SECRET}", AUTH_FAILED, id="unknown-secret"),
+        pytest.param("Bearer garbage", AUTH_FAILED, id="wrong-format"),
+        pytest.param("Bearer {secret}x", AUTH_FAILED, id="secret-with-extra-char"),
+        pytest.param("Bearer {secret_lower}", AUTH_FAILED, id="secret-case-changed"),
+    ],
+)
+def test_backend_auth_rejections(mock: Mock, authorization: str | None, message: str) -> None:
+    secret = mock.secret(1)
+    headers = {}
+    if authorization is not None:
+        headers["authorization"] = authorization.format(secret=secret, secret_lower=secret.lower())
+    with mock.client(None, **headers) as client:
+        response = client.get("/api-auth/apps")
+    assert response.status_code == 401
+    assert response.json() == error(401, message)
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_non_ascii_authorization_header_is_not_a_bearer_token(mock: Mock) -> None:
+    """axum's ``HeaderValue::to_str`` fails on non-ASCII bytes, so the middleware sees no usable header."""
+    with mock.client(None) as client:
+        response = client.get("/api-auth/apps", headers={"authorization": f"Bearer {mock.secret(1)}é".encode()})
+    assert response.status_code == 401
+    assert response.json() == error(401, BEARER)
+
+
+def test_gateway_trims_the_secret_after_the_bearer_prefix(mock: Mock) -> None:
+    """Only ``"Bearer "`` is stripped; the gateway trims the key it is handed (§9.2 step 5)."""
+    with mock.client(None, authorization=f"Bearer  {mock.secret(1)}") as client:
+        response = client.get("/api-auth/apps")
+    assert response.status_code == 200
+    assert response.json()["data"] == []
+
+
+@pytest.mark.parametrize("deployment_id", [1, 2, 3, 4, 5])
+def test_every_seeded_deployment_secret_authenticates_as_that_deployment(mock: Mock, deployment_id: int) -> None:
+    """Reads work on every plan (§1.2), and the secret picks the deployment."""
+    with mock.client(1) as one:
+        assert one.post("/api-auth/apps", json=APP).status_code == 200
+    with mock.client(deployment_id) as client:
+        listed = client.get("/api-auth/apps")
+    assert listed.status_code == 200
+    expected = ["1"] if deployment_id == 1 else []
+    assert [app["deployment_id"] for app in listed.json()["data"]] == expected
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[_id(*r) for r in ROUTES])
+def test_every_route_requires_a_bearer_token(mock: Mock, method: str, path: str) -> None:
+    with mock.client(None) as client:
+        response = client.request(method, path, json={})
+    assert response.status_code == 401
+    assert response.json() == error(401, BEARER)
+
+
+@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[_id(*r) for r in ROUTES])
+def test_every_route_rejects_an_unknown_secret(mock: Mock, method: str, path: str) -> None:
+    with mock.client(None, authorization=f"Bearer {UNKNOWN_SECRET}") as client:
+        response = client.request(method, path, json={})
+    assert response.status_code == 401
+    assert response.json() == error(401, AUTH_FAILED)
+
+
+# §1.1 Routing order: unknown path (404, no auth) → auth → method (405)
+
+UNKNOWN_PATHS = [
+    ("GET", "/"),
+    ("GET", "/api-auth"),
+    ("GET", "/api-auth/apps/"),
+    ("POST", "/api-auth/apps/"),
+    ("GET", "/api-auth/apps/billing/"),
+    ("GET", "/api-auth/apps/billing/keys/"),
+    ("GET", "/api-auth/rate-limit-schemes/"),
+    ("GET", "/api-auth/apps//keys"),
+    ("GET", "/API-AUTH/apps"),
+    ("GET", "/api-auth/Apps"),
+    ("POST", "/api-auth/keys/revoke"),
+    ("POST", "/api-auth/keys/rotate"),
+    ("GET", "/api-auth/apps/billing/keys/1"),
+    ("DELETE", "/api-auth/apps/billing/keys/1"),
+    ("PATCH", "/api-auth/apps/billing/keys/1"),
+    ("GET", "/api-auth/apps/billing/audit"),
+    ("GET", "/api-auth/apps/billing/audit/logs/x"),
+    ("GET", "/deployments/1/api-auth/apps"),
+    ("GET", "/v1/users"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), UNKNOWN_PATHS, ids=[_id(*r) for r in UNKNOWN_PATHS])
+@pytest.mark.parametrize("auth", ["none", "unknown", "valid"])
+def test_unknown_path_is_404_before_auth(
+    mock: Mock, billing: dict[str, Any], method: str, path: str, auth: str
+) -> None:
+    headers = {"none": {}, "unknown": {"authorization": f"Bearer {UNKNOWN_SECRET}"}, "valid": {}}[auth]
+    with mock.client(1 if auth == "valid" else None, **headers) as client:
+        response = client.request(method, path, json={})
+    assert response.status_code == 404
+    assert response.json() == error(404, "Not found")
+
+
+WRONG_METHODS = [
+    ("PUT", "/api-auth/apps"),
+    ("DELETE", "/api-auth/apps"),
+    ("PATCH", "/api-auth/apps"),
+    ("POST", "/api-auth/apps/billing"),
+    ("PUT", "/api-auth/apps/billing"),
+    ("POST", "/api-auth/apps/missing"),
+    ("PUT", "/api-auth/rate-limit-schemes"),
+    ("POST", "/api-auth/rate-limit-schemes/std"),
+    ("DELETE", "/api-auth/apps/billing/keys"),
+    ("GET", "/api-auth/apps/billing/keys/1/revoke"),
+    ("GET", "/api-auth/apps/billing/keys/1/rotate"),
+    ("PUT", "/api-auth/apps/billing/keys/abc/rotate"),
+    ("POST", "/api-auth/apps/billing/audit/logs"),
+    ("DELETE", "/api-auth/apps/billing/audit/analytics"),
+    ("PATCH", "/api-auth/apps/billing/audit/timeseries"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), WRONG_METHODS, ids=[_id(*r) for r in WRONG_METHODS])
+def test_wrong_method_checks_auth_first(mock: Mock, method: str, path: str) -> None:
+    with mock.client(None) as client:
+        missing = client.request(method, path)
+    with mock.client(None, authorization=f"Bearer {UNKNOWN_SECRET}") as client:
+        unknown = client.request(method, path)
+    assert (missing.status_code, missing.json()) == (401, error(401, BEARER))
+    assert (unknown.status_code, unknown.json()) == (401, error(401, AUTH_FAILED))
+
+
+@pytest.mark.parametrize(("method", "path"), WRONG_METHODS, ids=[_id(*r) for r in WRONG_METHODS])
+def test_wrong_method_is_405_without_allow_header(
+    api: httpx.Client, billing: dict[str, Any], method: str, path: str
+) -> None:
+    """production's error normaliser rebuilds non-JSON error responses, so axum's ``Allow`` header is lost."""
+    response = api.request(method, path, content=b"not json", headers={"content-type": "text/plain"})
+    assert response.status_code == 405
+    assert response.json() == error(405, "Method not allowed")
+    assert "allow" not in response.headers
+
+
+def test_head_on_a_get_route_answers_like_get_without_a_body(api: httpx.Client, billing: dict[str, Any]) -> None:
+    response = api.head("/api-auth/apps")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-type"] == "application/json"
+    assert api.head("/api-auth/apps/billing").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("client_deployment", "path", "status"),
+    [
+        pytest.param(None, "/api-auth/apps", 401, id="no-auth"),
+        pytest.param(1, "/api-auth/apps/missing", 404, id="missing-app"),
+        pytest.param(1, "/nowhere", 404, id="unknown-path"),
+        pytest.param(1, "/api-auth/apps/billing/keys/1/revoke", 405, id="post-only-route"),
+    ],
+)
+def test_head_errors_have_status_but_no_body(
+    mock: Mock, billing: dict[str, Any], client_deployment: int | None, path: str, status: int
+) -> None:
+    with mock.client(client_deployment) as client:
+        response = client.head(path)
+    assert response.status_code == status
+    assert response.content == b""
+
+
+# §2.2 JSON body extraction: 415 → 413 → 400 → 422
+
+
+VALID = json.dumps(APP).encode()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        pytest.param(None, id="missing"),
+        pytest.param("text/plain", id="text-plain"),
+        pytest.param("text/json", id="text-json"),
+        pytest.param("application/x-www-form-urlencoded", id="form"),
+        pytest.param("multipart/form-data; boundary=x", id="multipart"),
+        pytest.param("application/jsonx", id="jsonx"),
+        pytest.param("application/json+x", id="json-then-suffix"),
+        pytest.param("json", id="no-slash"),
+        pytest.param("", id="empty"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        pytest.param("POST", "/api-auth/apps", id="create"),
+        pytest.param("PATCH", "/api-auth/apps/billing", id="update"),
+        pytest.param("PATCH", "/api-auth/apps/missing", id="update-missing-app"),
+    ],
+)
+def test_415_without_a_json_content_type(
+    api: httpx.Client, billing: dict[str, Any], content_type: str | None, method: str, path: str
+) -> None:
+    response = post_raw(api, path, VALID, content_type, method)
+    assert response.status_code == 415
+    assert response.json() == error(415, "Request failed")
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+        "application/vnd.x+json",
+        "application/merge-patch+json",
+        "APPLICATION/JSON",
+    ],
+)
+def test_json_content_types_accepted(api: httpx.Client, content_type: str) -> None:
+    response = post_raw(api, "/api-auth/apps", VALID, content_type)
+    assert response.status_code == 200, response.text
+    assert response.json()["app_slug"] == "billing"
+
+
+BAD_SYNTAX = [
+    pytest.param(b"", id="empty-body"),
+    pytest.param(b"   ", id="whitespace-only"),
+    pytest.param(b'{"app_slug":', id="truncated"),
+    pytest.param(b"{'app_slug': 'a'}", id="single-quotes"),
+    pytest.param(VALID + b"x", id="trailing-garbage"),
+    pytest.param(VALID + b"{}", id="two-documents"),
+    pytest.param(VALID[:-1] + b',"user_id":NaN}', id="nan"),
+    pytest.param(VALID[:-1] + b',"user_id":Infinity}', id="infinity"),
+    pytest.param(VALID[:-1] + b',"x":-Infinity}', id="unknown-field-infinity"),
+    pytest.param(VALID[:-1] + b",}", id="trailing-comma"),
+    pytest.param(b'{"app_slug":"\xff","name":"n","key_prefix":"k"}', id="invalid-utf8"),
+    pytest.param(b'{"app_slug":"a\x01","name":"n","key_prefix":"k"}', id="raw-control-char"),
+    pytest.param(VALID[:-1] + b',"x":1e400}', id="number-overflows-f64"),
+    pytest.param(b'{"app_slug":"a\\ud800","name":"n","key_prefix":"k"}', id="lone-surrogate-escape"),
+    pytest.param(VALID[:-1] + b',"x":{"\\udc00":1}}', id="lone-surrogate-in-ignored-key"),
+]
+
+
+@pytest.mark.parametrize("raw", BAD_SYNTAX)
+@pytest.mark.parametrize(
+    ("deployment_id", "path", "method"),
+    [
+        pytest.param(1, "/api-auth/apps", "POST", id="create"),
+        pytest.param(2, "/api-auth/apps", "POST", id="create-on-starter-plan"),
+        pytest.param(1, "/api-auth/apps/billing", "PATCH", id="update"),
+        pytest.param(1, "/api-auth/apps/missing", "PATCH", id="update-missing-app"),
+    ],
+)
+def test_400_bad_json_syntax(
+    mock: Mock, billing: dict[str, Any], raw: bytes, deployment_id: int, path: str, method: str
+) -> None:
+    with mock.client(deployment_id) as client:
+        response = post_raw(client, path, raw, "application/json", method)
+    assert response.status_code == 400
+    assert response.json() == error(400, "Bad request")
+
+
+def _with(**fields: Any) -> bytes:
+    body: dict[str, Any] = {**APP, **fields}
+    return json.dumps({k: v for k, v in body.items() if v is not _DROP}).encode()
+
+
+_DROP = object()
+
+CREATE_SHAPE_ERRORS = [
+    pytest.param(_with(name=_DROP), id="missing-name"),
+    pytest.param(_with(app_slug=_DROP), id="missing-app-slug"),
+    pytest.param(_with(key_prefix=_DROP), id="missing-key-prefix"),
+    pytest.param(b"{}", id="empty-object"),
+    pytest.param(_with(name=5), id="name-number"),
+    pytest.param(_with(name=None), id="name-null"),
+    pytest.param(_with(name=True), id="name-bool"),
+    pytest.param(_with(name=["a"]), id="name-array"),
+    pytest.param(_with(app_slug=None), id="app-slug-null"),
+    pytest.param(_with(description=5), id="description-number"),
+    pytest.param(_with(rate_limit_scheme_slug=1), id="scheme-slug-number"),
+    pytest.param(_with(user_id="abc"), id="user-id-not-numeric"),
+    pytest.param(_with(user_id=1.5), id="user-id-fraction"),
+    pytest.param(_with(user_id=11.0), id="user-id-float"),
+    pytest.param(_with(user_id=""), id="user-id-empty-string"),
+    pytest.param(_with(user_id=" 11"), id="user-id-padded-string"),
+    pytest.param(_with(user_id="1.5"), id="user-id-fraction-string"),
+    pytest.param(_with(user_id=True), id="user-id-bool"),
+    pytest.param(_with(user_id=[11]), id="user-id-array"),
+    pytest.param(_with(user_id=2**63), id="user-id-overflow"),
+    pytest.param(_with(user_id=str(2**63)), id="user-id-overflow-string"),
+    pytest.param(_with(organization_id="x"), id="organization-id-not-numeric"),
+    pytest.param(_with(workspace_id=3.1), id="workspace-id-fraction"),
+    pytest.param(_with(permissions="read"), id="permissions-string"),
+    pytest.param(_with(permissions=[1]), id="permissions-numbers"),
+    pytest.param(_with(permissions=[None]), id="permissions-null-item"),
+    pytest.param(_with(resources={"a": 1}), id="resources-object"),
+    pytest.param(b"5", id="top-level-number"),
+    pytest.param(b'"billing"', id="top-level-string"),
+    pytest.param(b"true", id="top-level-bool"),
+    pytest.param(b"null", id="top-level-null"),
+    pytest.param(b"[]", id="top-level-empty-array"),
+]
+
+
+@pytest.mark.parametrize("raw", CREATE_SHAPE_ERRORS)
+@pytest.mark.parametrize("deployment_id", [pytest.param(1, id="growth"), pytest.param(2, id="starter")])
+def test_422_create_body_of_the_wrong_shape(mock: Mock, raw: bytes, deployment_id: int) -> None:
+    with mock.client(deployment_id) as client:
+        response = post_raw(client, "/api-auth/apps", raw, "application/json")
+    assert response.status_code == 422
+    assert response.json() == error(422, "Invalid request payload")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b'{"is_active":"true"}', id="is-active-string"),
+        pytest.param(b'{"is_active":1}', id="is-active-number"),
+        pytest.param(b'{"name":5}', id="name-number"),
+        pytest.param(b'{"description":false}', id="description-bool"),
+        pytest.param(b'{"organization_id":"abc"}', id="organization-id-not-numeric"),
+        pytest.param(b'{"workspace_id":1.5}', id="workspace-id-fraction"),
+        pytest.param(b'{"permissions":"a"}', id="permissions-string"),
+        pytest.param(b'{"resources":[1]}', id="resources-numbers"),
+        pytest.param(b"7", id="top-level-number"),
+        pytest.param(b"null", id="top-level-null"),
+    ],
+)
+@pytest.mark.parametrize("slug", ["billing", "missing"])
+def test_422_update_body_of_the_wrong_shape(api: httpx.Client, billing: dict[str, Any], raw: bytes, slug: str) -> None:
+    """The body is extracted before the app lookup, so a missing app still gives the body's error."""
+    response = post_raw(api, f"/api-auth/apps/{slug}", raw, "application/json", "PATCH")
+    assert response.status_code == 422
+    assert response.json() == error(422, "Invalid request payload")
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param({"unit": "week", "duration": 1, "max_requests": 1}, id="unknown-unit"),
+        pytest.param({"unit": "Minute", "duration": 1, "max_requests": 1}, id="unit-wrong-case"),
+        pytest.param({"unit": "minute", "duration": 1, "max_requests": 1, "mode": "per_user"}, id="unknown-mode"),
+        pytest.param({"unit": "minute", "duration": "1", "max_requests": 1}, id="duration-string"),
+        pytest.param({"unit": "minute", "duration": 2**31, "max_requests": 1}, id="duration-over-i32"),
+        pytest.param({"unit": "minute", "duration": 1}, id="missing-max-requests"),
+    ],
+)
+def test_422_unknown_enum_values_and_nested_shapes(api: httpx.Client, rule: dict[str, Any]) -> None:
+    response = api.post("/api-auth/rate-limit-schemes", json={"slug": "s", "name": "S", "rules": [rule]})
+    assert response.status_code == 422
+    assert response.json() == error(422, "Invalid request payload")
+
+
+def test_413_body_over_2_mib(api: httpx.Client) -> None:
+    padded = VALID + b" " * (TWO_MIB - len(VALID) + 1)
+    assert len(padded) == TWO_MIB + 1
+    response = post_raw(api, "/api-auth/apps", padded, "application/json")
+    assert response.status_code == 413
+    assert response.json() == error(413, "Request failed")
+    assert api.get("/api-auth/apps").json()["data"] == []
+
+
+def test_body_of_exactly_2_mib_is_accepted(api: httpx.Client) -> None:
+    padded = VALID + b" " * (TWO_MIB - len(VALID))
+    assert len(padded) == TWO_MIB
+    response = post_raw(api, "/api-auth/apps", padded, "application/json")
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [pytest.param("text/plain", 415, id="content-type-before-size"), pytest.param("application/json", 413, id="size")],
+)
+def test_413_is_checked_after_content_type_and_before_syntax(api: httpx.Client, content_type: str, status: int) -> None:
+    garbage = b"x" * (TWO_MIB + 1)
+    response = post_raw(api, "/api-auth/apps", garbage, content_type)
+    assert response.status_code == status
+    assert response.json() == error(status, "Request failed")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({"rate_limits": [{"unit": "minute", "duration": 1, "max_requests": 5}]}, id="sdk-rate-limits"),
+        pytest.param({"id": "x", "is_active": False, "deleted_at": "never"}, id="read-only-fields"),
+        pytest.param({"App_Slug": 5, "unknown": {"nested": [1, 2]}}, id="unknown-names"),
+    ],
+)
+def test_unknown_fields_are_ignored(api: httpx.Client, extra: dict[str, Any]) -> None:
+    response = api.post("/api-auth/apps", json={**APP, **extra})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["is_active"], body["rate_limits"], body["deleted_at"]) == (True, [], None)
+    assert "id" not in body
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        pytest.param({"user_id": 11, "workspace_id": 31}, ("11", "21", "31"), id="numbers"),
+        pytest.param({"user_id": "11", "workspace_id": "31"}, ("11", "21", "31"), id="numeric-strings"),
+        pytest.param({"user_id": "+11", "organization_id": "21"}, ("11", "21", None), id="plus-sign"),
+        pytest.param({"user_id": "0011", "organization_id": 21}, ("11", "21", None), id="leading-zeros"),
+        pytest.param({"user_id": 11, "organization_id": None, "workspace_id": None}, ("11", None, None), id="nulls"),
+    ],
+)
+def test_ids_accepted_as_numbers_or_numeric_strings(
+    api: httpx.Client, ids: dict[str, Any], expected: tuple[str | None, ...]
+) -> None:
+    response = api.post("/api-auth/apps", json={**APP, **ids})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert tuple(body.get(k) for k in ("user_id", "organization_id", "workspace_id")) == expected
+
+
+# §2.2 Query and path parsing
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "include_inactive=1",
+        "include_inactive=True",
+        "include_inactive=yes",
+        "include_inactive=",
+        "limit=abc",
+        "limit=",
+        "limit=1.5",
+        "limit=2147483648",
+        "offset=x",
+        "offset=-2147483649",
+        "limit=1&limit=2",
+        "include_inactive=true&include_inactive=true",
+        pytest.param("limit=-1", id="negative-limit-decision-9"),
+        pytest.param("offset=-1", id="negative-offset-decision-9"),
+        pytest.param("limit=-1&offset=0", id="negative-limit-with-offset"),
+    ],
+)
+def test_app_list_query_parse_failure_is_400(api: httpx.Client, query: str) -> None:
+    response = api.get(f"/api-auth/apps?{query}")
+    assert response.status_code == 400
+    assert response.json() == error(400, "Bad request")
+
+
+@pytest.mark.parametrize(
+    ("query", "limit", "offset"),
+    [
+        ("include_inactive=true", 50, 0),
+        ("include_inactive=false", 50, 0),
+        ("unknown=1&other", 50, 0),
+        ("limit=2147483647", 2147483647, 0),
+        ("limit=%2B5&offset=007", 5, 7),
+        ("limit=0", 0, 0),
+        ("search=", 50, 0),
+    ],
+)
+def test_app_list_query_accepted(api: httpx.Client, query: str, limit: int, offset: int) -> None:
+    response = api.get(f"/api-auth/apps?{query}")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": [], "has_more": False, "limit": limit, "offset": offset}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/api-auth/apps/missing/keys?include_inactive=1", id="keys-list-query"),
+        pytest.param("/api-auth/apps/missing/audit/logs?limit=-1", id="audit-logs-u32"),
+        pytest.param("/api-auth/apps/missing/audit/analytics?include_top_keys=1", id="audit-analytics-bool"),
+        pytest.param("/api-auth/apps/missing/audit/timeseries?start_date=yesterday", id="audit-timeseries-date"),
+    ],
+)
+def test_query_is_parsed_before_the_app_lookup(api: httpx.Client, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code == 400
+    assert response.json() == error(400, "Bad request")
+
+
+@pytest.mark.parametrize("key_id", ["abc", "1.5", "9223372036854775808", "%20"])
+@pytest.mark.parametrize("action", ["rotate", "revoke"])
+def test_path_key_id_parse_failure_is_400_before_the_app_lookup(api: httpx.Client, key_id: str, action: str) -> None:
+    response = api.post(f"/api-auth/apps/missing/keys/{key_id}/{action}", json={})
+    assert response.status_code == 400
+    assert response.json() == error(400, "Bad request")
+
+
+def test_valid_key_id_on_a_missing_app_is_404(api: httpx.Client) -> None:
+    response = api.post("/api-auth/apps/missing/keys/-7/rotate")
+    assert response.status_code == 404
+    assert response.json() == error(404, "API key app not found")
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "status", "message"),
+    [
+        pytest.param(b"{", "application/json", 400, "Bad request", id="bad-json"),
+        pytest.param(b"{}", None, 415, "Request failed", id="no-content-type"),
+        pytest.param(b'{"name":1}', "application/json", 422, "Invalid request payload", id="wrong-shape"),
+        pytest.param(b'{"name":"x"}', "application/json", 404, "API key app not found", id="valid-body"),
+    ],
+)
+def test_body_is_extracted_before_the_missing_app_404(
+    api: httpx.Client, content: bytes, content_type: str | None, status: int, message: str
+) -> None:
+    for method, path in [("PATCH", "/api-auth/apps/missing"), ("POST", "/api-auth/apps/missing/keys")]:
+        response = post_raw(api, path, content, content_type, method)
+        assert (response.status_code, response.json()) == (status, error(status, message)), path
+
+
+def test_routes_without_a_body_ignore_body_and_content_type(api: httpx.Client, billing: dict[str, Any]) -> None:
+    response = api.request("GET", "/api-auth/apps/billing", content=b"garbage", headers={"content-type": "text/plain"})
+    assert response.status_code == 200
+    deleted = api.request(
+        "DELETE", "/api-auth/apps/billing", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert (deleted.status_code, deleted.json()) == (200, {})
+
+
+# CORS (production's outermost tower-http layer)
+
+ALLOWED_ORIGINS = ["http://localhost:5173", "https://console.wacht.dev", "http://localhost", "http://127.0.0.1:3000"]
+REFUSED_ORIGINS = ["https://evil.example", "http://localhost.evil.example", "https://console.wacht.dev.evil.example"]
+
+
+@pytest.mark.parametrize("path", ["/api-auth/apps", "/api-auth/apps/billing/keys/1/revoke", "/nowhere", "/"])
+@pytest.mark.parametrize("origin", ALLOWED_ORIGINS)
+def test_options_is_a_200_preflight_echoing_allowed_origins(mock: Mock, path: str, origin: str) -> None:
+    with mock.client(None) as client:
+        response = client.options(path, headers={"origin": origin, "access-control-request-method": "POST"})
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["access-control-allow-origin"] == origin
+
+
+@pytest.mark.parametrize("origin", [*REFUSED_ORIGINS, None])
+def test_options_from_other_origins_gets_no_allow_origin(mock: Mock, origin: str | None) -> None:
+    headers = {"origin": origin} if origin is not None else {}
+    with mock.client(None) as client:
+        response = client.options("/api-auth/apps", headers=headers)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("deployment_id", "method", "path", "status"),
+    [
+        pytest.param(1, "GET", "/api-auth/apps", 200, id="ok"),
+        pytest.param(None, "GET", "/api-auth/apps", 401, id="unauthorized"),
+        pytest.param(1, "GET", "/nowhere", 404, id="unknown-path"),
+        pytest.param(1, "PUT", "/api-auth/apps", 405, id="wrong-method"),
+    ],
+)
+def test_cors_headers_on_ordinary_responses(
+    mock: Mock, deployment_id: int | None, method: str, path: str, status: int
+) -> None:
+    with mock.client(deployment_id) as client:
+        allowed = client.request(method, path, headers={"origin": "https://console.wacht.dev"})
+        refused = client.request(method, path, headers={"origin": "https://evil.example"})
+    assert allowed.status_code == refused.status_code == status
+    assert allowed.headers["access-control-allow-origin"] == "https://console.wacht.dev"
+    assert "access-control-allow-origin" not in refused.headers
+    for response in (allowed, refused):
+        vary = {v.strip() for v in response.headers["vary"].split(",")}
+        assert vary == {"origin", "access-control-request-method", "access-control-request-headers"}
