@@ -15,13 +15,22 @@ from ..models import CreateApiAuthAppRequest, CreateRateLimitSchemeRequest
 from ..rules import rule
 from ..seed import DeploymentSeed, Seed, default_seed
 from . import apps, rate_limit_schemes
-from .state import Deployment, Membership, Organization, User, Workspace
+from .state import Deployment, Membership, Organization, User, Workspace, epoch_ms
 from .text import rust_trim
 
 _AUTH_SRC = "platform/src/middleware/deployment_context.rs:17-91"
 
 BEARER_REQUIRED = rule("auth.bearer_header_required", _AUTH_SRC, 401, "Authorization header must be Bearer token")
 KNOWN_SECRET = rule("auth.secret_known", _AUTH_SRC, 401, "Authentication failed")
+# The backend's own calls pass the gateway's default rule (1000 per 60 s, per app) of the console app aa_<id>;
+# the middleware words the gateway's retry_after, which is milliseconds, as seconds.
+API_RATE_LIMIT = rule(
+    "auth.backend_api_rate_limit",
+    f"{_AUTH_SRC}; backend-behaviour.md §14 decision 7",
+    429,
+    "Rate limit exceeded. Retry after {retry_after} seconds",
+)
+API_LIMIT, API_WINDOW_MS = 1000, 60_000
 
 
 class Backend:
@@ -65,6 +74,10 @@ class Backend:
         if deployment is None:
             KNOWN_SECRET.deny()
         KNOWN_SECRET.check(True)
+        now_ms = epoch_ms(self.clock.now())
+        log = deployment.api_calls
+        API_RATE_LIMIT.check(log.count_after(now_ms - API_WINDOW_MS) < API_LIMIT, retry_after=API_WINDOW_MS)
+        log.add(now_ms)
         return deployment
 
 

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..clock import Clock
 from ..ids import Ids
 from ..models import Mode, Plan, Unit
+from .counters import SlidingLog
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_ms(instant: datetime) -> int:
+    """Milliseconds since the Unix epoch (floor), the unit of every rate-limit counter."""
+    return (instant - _EPOCH) // timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +158,7 @@ class Deployment:
     apps: dict[str, App] = field(default_factory=dict)
     schemes: dict[str, Scheme] = field(default_factory=dict)
     keys: dict[int, Key] = field(default_factory=dict)
+    api_calls: SlidingLog = field(default_factory=SlidingLog)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
 
     def next_seq(self) -> int:
