@@ -129,3 +129,22 @@ def test_load_seed_reports_bad_json_with_the_file_name(tmp_path: Path) -> None:
     (tmp_path / "c.json").write_text("{")
     with pytest.raises(SeedError, match=r"c\.json: file: not valid JSON: "):
         load_seed(tmp_path / "c.json")
+
+
+def test_injected_ids_drive_key_ids_and_secrets_and_reset_replays_them() -> None:
+    from wacht_mock import Ids
+    from wacht_mock.domain import apps, keys
+    from wacht_mock.models import CreateApiAuthAppRequest, CreateApiKeyRequest
+
+    backend = Backend(ids=Ids(7, token_bytes=lambda n: b"\x00" * n))
+
+    def issue() -> tuple[int, str]:
+        d = backend.deployment(1)
+        apps.create_api_auth_app(d, CreateApiAuthAppRequest(app_slug="a", name="A", key_prefix="kk"))
+        issued = keys.create_api_key(d, "a", CreateApiKeyRequest(name="k"))
+        return issued.key.id, issued.secret
+
+    first = issue()
+    assert first[1] == "kk_" + "A" * 43
+    backend.reset()
+    assert issue() == first

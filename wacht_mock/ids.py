@@ -20,9 +20,14 @@ class Ids:
     """Seeded, increasing 63-bit ids and cryptographic secret material."""
 
     def __init__(self, seed: int = 0, *, token_bytes: Callable[[int], bytes] = secrets.token_bytes) -> None:
+        self.seed = seed
         self._rng = random.Random(seed)
         self._token_bytes = token_bytes
         self._last = _SNOWFLAKE_FLOOR + self._rng.randrange(10**15)
+
+    def fresh(self) -> Ids:
+        """A new generator at this one's starting point, with the same secret source (used by reset)."""
+        return Ids(self.seed, token_bytes=self._token_bytes)
 
     def snowflake(self) -> int:
         """A new id, larger than every earlier one, below 2**63."""

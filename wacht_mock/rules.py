@@ -32,12 +32,17 @@ _current: ContextVar[list[Firing] | None] = ContextVar("wacht_mock_rule_firings"
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A vendor rule. Checks have a status and a message (``{name}`` fields are filled at fire time)."""
+    """A vendor rule. Checks have a status and a message (``{name}`` fields are filled at fire time).
+
+    ``reachable=False`` marks a check production makes but can never fail, because an earlier check always
+    fails first; coverage reports do not expect its deny side.
+    """
 
     id: str
     source: str
     status: int | None = None
     message: str | None = None
+    reachable: bool = True
 
     def check(self, ok: bool, **fields: object) -> None:
         """Record the side taken; raise the vendor error when ``ok`` is false."""
@@ -60,11 +65,13 @@ class Rule:
 _registry: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, source: str, status: int | None = None, message: str | None = None) -> Rule:
+def rule(
+    rule_id: str, source: str, status: int | None = None, message: str | None = None, *, reachable: bool = True
+) -> Rule:
     """Declare a rule; ids are unique across the package."""
     if rule_id in _registry:
         raise ValueError(f"rule {rule_id} declared twice")
-    declared = Rule(rule_id, source, status, message)
+    declared = Rule(rule_id, source, status, message, reachable)
     _registry[rule_id] = declared
     return declared
 

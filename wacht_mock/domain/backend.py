@@ -34,15 +34,16 @@ API_LIMIT, API_WINDOW_MS = 1000, 60_000
 
 
 class Backend:
-    """One mock's whole state. Build it from a seed; ``reset()`` rebuilds it from the same seed.
+    """One mock's whole state. Build it from a seed; ``reset()`` rebuilds it from the same seed, and hands out
+    the same ids again (``ids`` is the seeded id and secret source; the clock is injected too).
 
     ``lock`` serialises requests and Python-side changes, so a server thread and a test thread can share it.
     """
 
-    def __init__(self, seed: Seed | None = None, *, clock: VirtualClock | None = None, id_seed: int = 0) -> None:
+    def __init__(self, seed: Seed | None = None, *, clock: VirtualClock | None = None, ids: Ids | None = None) -> None:
         self.seed = seed if seed is not None else default_seed()
         self.clock = clock if clock is not None else VirtualClock()
-        self.id_seed = id_seed
+        self._ids = ids if ids is not None else Ids()
         self.lock = threading.RLock()
         self.deployments: dict[int, Deployment] = {}
         self._by_secret: dict[str, Deployment] = {}
@@ -51,7 +52,7 @@ class Backend:
     def reset(self) -> None:
         """Throw away every change and rebuild the state from the seed (the clock keeps its time)."""
         with self.lock:
-            ids = Ids(self.id_seed)
+            ids = self._ids.fresh()
             deployments = {dep.id: _build(i, dep, self.clock, ids) for i, dep in enumerate(self.seed.deployments)}
             self.deployments = deployments
             self._by_secret = {d.secret: d for d in deployments.values()}

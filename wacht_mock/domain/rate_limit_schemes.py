@@ -8,7 +8,7 @@ from ..models import (
     RateLimitRuleInput,
     UpdateRateLimitSchemeRequest,
 )
-from ..rules import rule
+from ..rules import Rule, rule
 from .state import Deployment, RateLimitRule, Scheme
 from .text import rust_trim
 
@@ -60,79 +60,26 @@ _UNIT_SECONDS = {
     "month": 2_592_000,
     "calendar_month": 2_592_000,
 }
-# unit -> (its bound rule, lowest and highest accepted duration)
-_UNIT_BOUNDS = {
-    "millisecond": (
-        rule(
-            "schemes.rules.millisecond_at_most_60000",
-            _RULE_SRC,
-            400,
+# unit -> (its bound rule, the highest accepted duration; the lowest is 1, ensured by the duration check).
+# The hour, day, month and calendar_month bounds can never fail: their windows pass 30 days first.
+_UNIT_BOUNDS: dict[str, tuple[Rule, int]] = {
+    unit: (rule(f"schemes.rules.{name}", _RULE_SRC, 400, message, reachable=reachable), high)
+    for unit, name, high, message, reachable in (
+        (
+            "millisecond",
+            "millisecond_at_most_60000",
+            60_000,
             "Millisecond-based limits cannot exceed 60000 milliseconds (60 seconds)",
+            True,
         ),
-        1,
-        60_000,
-    ),
-    "second": (
-        rule(
-            "schemes.rules.second_at_most_1800",
-            _RULE_SRC,
-            400,
-            "Second-based limits cannot exceed 1800 seconds (30 minutes)",
-        ),
-        1,
-        1800,
-    ),
-    "minute": (
-        rule(
-            "schemes.rules.minute_at_most_1440",
-            _RULE_SRC,
-            400,
-            "Minute-based limits cannot exceed 1440 minutes (24 hours)",
-        ),
-        1,
-        1440,
-    ),
-    "hour": (
-        rule(
-            "schemes.rules.hour_at_most_720",
-            _RULE_SRC,
-            400,
-            "Hour-based limits cannot exceed 720 hours (30 days)",
-        ),
-        1,
-        720,
-    ),
-    "day": (rule("schemes.rules.day_at_most_30", _RULE_SRC, 400, "Day-based limits cannot exceed 30 days"), 1, 30),
-    "calendar_day": (
-        rule(
-            "schemes.rules.calendar_day_exactly_1",
-            _RULE_SRC,
-            400,
-            "Calendar day limits must be exactly 1 day",
-        ),
-        1,
-        1,
-    ),
-    "month": (
-        rule(
-            "schemes.rules.month_exactly_1",
-            _RULE_SRC,
-            400,
-            "Month-based limits must be exactly 1 month (30 days)",
-        ),
-        1,
-        1,
-    ),
-    "calendar_month": (
-        rule(
-            "schemes.rules.calendar_month_exactly_1",
-            _RULE_SRC,
-            400,
-            "Calendar month limits must be exactly 1 month",
-        ),
-        1,
-        1,
-    ),
+        ("second", "second_at_most_1800", 1800, "Second-based limits cannot exceed 1800 seconds (30 minutes)", True),
+        ("minute", "minute_at_most_1440", 1440, "Minute-based limits cannot exceed 1440 minutes (24 hours)", True),
+        ("hour", "hour_at_most_720", 720, "Hour-based limits cannot exceed 720 hours (30 days)", False),
+        ("day", "day_at_most_30", 30, "Day-based limits cannot exceed 30 days", False),
+        ("calendar_day", "calendar_day_exactly_1", 1, "Calendar day limits must be exactly 1 day", True),
+        ("month", "month_exactly_1", 1, "Month-based limits must be exactly 1 month (30 days)", False),
+        ("calendar_month", "calendar_month_exactly_1", 1, "Calendar month limits must be exactly 1 month", False),
+    )
 }
 WINDOW_LIMIT_SECONDS = 2_592_000
 
@@ -151,8 +98,8 @@ def validate_rules(rules: list[RateLimitRuleInput]) -> tuple[RateLimitRule, ...]
         DURATION_POSITIVE.check(item.duration > 0)
         MAX_REQUESTS_POSITIVE.check(item.max_requests > 0)
         WINDOW_AT_MOST_30_DAYS.check(window_seconds(item.unit, item.duration) <= WINDOW_LIMIT_SECONDS)
-        unit_rule, low, high = _UNIT_BOUNDS[item.unit]
-        unit_rule.check(low <= item.duration <= high)
+        unit_rule, high = _UNIT_BOUNDS[item.unit]
+        unit_rule.check(item.duration <= high)
     return tuple(
         RateLimitRule(
             unit=item.unit,
