@@ -102,3 +102,9 @@ def api(mock: Mock) -> Iterator[httpx.Client]:
 def error(status: int, message: str) -> dict[str, Any]:
     """The body production answers with for an error."""
     return {"errors": [{"message": message, "code": status}]}
+
+
+def ok(response: httpx.Response) -> Any:
+    """The JSON of a response that must be a 200 (the body is shown when it is not)."""
+    assert response.status_code == 200, response.text
+    return response.json()

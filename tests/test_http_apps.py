@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import T0, Mock, error
+from conftest import T0, Mock, error, ok
 
 from wacht_mock import Backend, VirtualClock, parse_seed
 
@@ -53,10 +53,7 @@ MINUTE_RULE = {"unit": "minute", "duration": 1, "max_requests": 100}
 
 def create(client: httpx.Client, **fields: Any) -> dict[str, Any]:
     """Create an app (``billing`` unless overridden) and return its JSON."""
-    response = client.post("/api-auth/apps", json={**APP, **fields})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return ok(client.post("/api-auth/apps", json={**APP, **fields}))
 
 
 def patch(client: httpx.Client, slug: str, **fields: Any) -> httpx.Response:
@@ -70,8 +67,7 @@ def listed(client: httpx.Client, query: str = "") -> list[str]:
 
 
 def create_scheme(client: httpx.Client, slug: str, rules: list[dict[str, Any]]) -> None:
-    response = client.post("/api-auth/rate-limit-schemes", json={"slug": slug, "name": slug, "rules": rules})
-    assert response.status_code == 200, response.text
+    ok(client.post("/api-auth/rate-limit-schemes", json={"slug": slug, "name": slug, "rules": rules}))
 
 
 def create_key(client: httpx.Client, app_slug: str, name: str) -> str:

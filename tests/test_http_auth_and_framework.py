@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Mock, error
+from conftest import Mock, error, ok
 
 BEARER = "Authorization header must be Bearer token"
 AUTH_FAILED = "Authentication failed"
@@ -47,10 +47,7 @@ def _id(method: str, path: str) -> str:
 @pytest.fixture
 def billing(api: httpx.Client) -> dict[str, Any]:
     """Deployment 1 with one app, ``billing``."""
-    response = api.post("/api-auth/apps", json=APP)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return ok(api.post("/api-auth/apps", json=APP))
 
 
 def post_raw(client: httpx.Client, path: str, content: bytes, content_type: str | None, method: str = "POST") -> Any:
@@ -431,8 +428,7 @@ def test_413_body_over_2_mib(api: httpx.Client) -> None:
 def test_body_of_exactly_2_mib_is_accepted(api: httpx.Client) -> None:
     padded = VALID + b" " * (TWO_MIB - len(VALID))
     assert len(padded) == TWO_MIB
-    response = post_raw(api, "/api-auth/apps", padded, "application/json")
-    assert response.status_code == 200, response.text
+    ok(post_raw(api, "/api-auth/apps", padded, "application/json"))
 
 
 @pytest.mark.parametrize(

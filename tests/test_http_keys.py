@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Mock, error
+from conftest import Mock, error, ok
 
 from wacht_mock import Backend, VirtualClock
 
@@ -62,24 +62,17 @@ def fields_of(body: dict[str, Any]) -> list[str]:
 
 
 def make_app(api: httpx.Client, slug: str = "app1", key_prefix: str = "sk_live", **fields: Any) -> dict[str, Any]:
-    resp = api.post(APPS, json={"app_slug": slug, "name": slug, "key_prefix": key_prefix, **fields})
-    assert resp.status_code == 200, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
+    return ok(api.post(APPS, json={"app_slug": slug, "name": slug, "key_prefix": key_prefix, **fields}))
 
 
 def make_scheme(api: httpx.Client, slug: str, unit: str = "minute", max_requests: int = 10) -> None:
     rules = [{"unit": unit, "duration": 1, "max_requests": max_requests}]
-    resp = api.post(SCHEMES, json={"slug": slug, "name": slug, "rules": rules})
-    assert resp.status_code == 200, resp.text
+    ok(api.post(SCHEMES, json={"slug": slug, "name": slug, "rules": rules}))
 
 
 def make_key(api: httpx.Client, app: str = "app1", **fields: Any) -> dict[str, Any]:
     fields.setdefault("name", "Server key")
-    resp = api.post(f"{APPS}/{app}/keys", json=fields)
-    assert resp.status_code == 200, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
+    return ok(api.post(f"{APPS}/{app}/keys", json=fields))
 
 
 def list_keys(api: httpx.Client, app: str = "app1", include_inactive: bool = False) -> list[dict[str, Any]]:

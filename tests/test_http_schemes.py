@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Mock, error
+from conftest import Mock, error, ok
 
 from wacht_mock import VirtualClock
 
@@ -32,10 +32,7 @@ def rule_out(unit: str = "minute", duration: int = 1, max_requests: int = 10, **
 def create(api: httpx.Client, slug: str = "basic", name: str = "Basic", **fields: Any) -> dict[str, Any]:
     """Create a scheme, asserting success, and return its JSON."""
     fields.setdefault("rules", [rule_in()])
-    resp = api.post(SCHEMES, json={"slug": slug, "name": name, **fields})
-    assert resp.status_code == 200, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
+    return ok(api.post(SCHEMES, json={"slug": slug, "name": name, **fields}))
 
 
 def create_app(api: httpx.Client, slug: str, scheme: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -43,18 +40,12 @@ def create_app(api: httpx.Client, slug: str, scheme: str | None = None, **fields
     body: dict[str, Any] = {"app_slug": slug, "name": slug, "key_prefix": "sk_test", **fields}
     if scheme is not None:
         body["rate_limit_scheme_slug"] = scheme
-    resp = api.post("/api-auth/apps", json=body)
-    assert resp.status_code == 200, resp.text
-    result: dict[str, Any] = resp.json()
-    return result
+    return ok(api.post("/api-auth/apps", json=body))
 
 
 def create_key(api: httpx.Client, app: str, **fields: Any) -> dict[str, Any]:
     """Create a key of ``app``."""
-    resp = api.post(f"/api-auth/apps/{app}/keys", json={"name": "k", **fields})
-    assert resp.status_code == 200, resp.text
-    result: dict[str, Any] = resp.json()
-    return result
+    return ok(api.post(f"/api-auth/apps/{app}/keys", json={"name": "k", **fields}))
 
 
 # List
