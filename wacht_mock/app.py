@@ -23,7 +23,6 @@ from .domain.backend import Backend
 from .errors import VendorError
 from .framework import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH
 from .handlers import Call, Reply
-from .rules import recording
 from .serialise import dumps
 
 log = logging.getLogger("wacht_mock")
@@ -133,24 +132,19 @@ class VendorApi:
         raw_path = request.scope.get("raw_path")
         path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else request.scope["path"]
         try:
-            with recording():
-                found = match(path)
-                if found is None:
-                    UNKNOWN_PATH.deny()
-                UNKNOWN_PATH.check(True)
-                route, params = found
-                body = b""
-                operation = route.operations.get("GET" if request.method == "HEAD" else request.method)
-                if operation is not None and operation.takes_body:
-                    body = await _read_capped(request)
-                with self.backend.lock:
-                    deployment = self.backend.authenticate(request.headers.get("authorization"))
-                    if operation is None:
-                        # Production's error normaliser rebuilds the 405, so axum's Allow header is lost.
-                        METHOD_NOT_ALLOWED.deny()
-                    METHOD_NOT_ALLOWED.check(True)
-                    call = Call(deployment, params, request.url.query, request.headers.get("content-type"), body)
-                    reply = operation.handler(call)
+            route, params = UNKNOWN_PATH.found(match(path))
+            body = b""
+            operation = route.operations.get("GET" if request.method == "HEAD" else request.method)
+            if operation is not None and operation.takes_body:
+                body = await _read_capped(request)
+            with self.backend.lock:
+                deployment = self.backend.authenticate(request.headers.get("authorization"))
+                if operation is None:
+                    # Production's error normaliser rebuilds the 405, so axum's Allow header is lost.
+                    METHOD_NOT_ALLOWED.deny()
+                METHOD_NOT_ALLOWED.allow()
+                call = Call(deployment, params, request.url.query, request.headers.get("content-type"), body)
+                reply = operation.handler(call)
         except VendorError as exc:
             return error_response(exc.status, exc.message)
         except Exception:  # a mock bug must still answer like production's 500, never a traceback

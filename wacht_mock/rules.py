@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal, NoReturn
+from typing import Literal, NoReturn, TypeVar
 
 from .errors import VendorError
 
 Outcome = Literal["allow", "deny", "applied"]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +47,20 @@ class Rule:
 
     def check(self, ok: bool, **fields: object) -> None:
         """Record the side taken; raise the vendor error when ``ok`` is false."""
-        if ok:
-            _record(self.id, "allow")
-            return
-        self.deny(**fields)
+        if not ok:
+            self.deny(**fields)
+        self.allow()
+
+    def found(self, value: _T | None, **fields: object) -> _T:
+        """A lookup that must have found something: return it, or raise the vendor error."""
+        if value is None:
+            self.deny(**fields)
+        self.allow()
+        return value
+
+    def allow(self) -> None:
+        """Record the allow side (where the deny side is raised from an ``except`` clause)."""
+        _record(self.id, "allow")
 
     def deny(self, **fields: object) -> NoReturn:
         """Record the deny side and raise the vendor error."""

@@ -90,10 +90,7 @@ def view(d: Deployment, app: App) -> AppView:
 def find_app(d: Deployment, slug: str) -> App:
     """The undeleted app with this slug, active or not, else 404 'API key app not found'."""
     app = d.apps.get(slug)
-    if app is None or app.deleted_at is not None:
-        NOT_FOUND.deny()
-    NOT_FOUND.check(True)
-    return app
+    return NOT_FOUND.found(app if app is not None and app.deleted_at is None else None)
 
 
 def list_api_auth_apps(d: Deployment, query: ListApiAuthAppsQuery) -> AppPage:

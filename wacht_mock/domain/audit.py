@@ -80,9 +80,10 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
         millis = parse_i64(millis_text)
         if not _CHRONO_MIN_MS <= millis <= _CHRONO_MAX_MS:
             raise ValueError("outside chrono's DateTime<Utc> range")
-        return millis, request_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         INVALID_CURSOR.deny()
+    INVALID_CURSOR.allow()
+    return millis, request_id
 
 
 def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> dict[str, Any]:
@@ -90,7 +91,6 @@ def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> d
     find_app(d, app_slug)
     if query.cursor is not None:
         decode_cursor(query.cursor)
-        INVALID_CURSOR.check(True)
     LOGS_LIMIT_CLAMPED.applied()
     limit = min(max(query.limit if query.limit is not None else 100, 1), 1000)
     return {"data": [], "limit": limit, "has_more": False, "next_cursor": None}

@@ -70,11 +70,8 @@ class Backend:
             or not all(c == "\t" or " " <= c <= "~" for c in authorization)
         ):
             BEARER_REQUIRED.deny()
-        BEARER_REQUIRED.check(True)
-        deployment = self._by_secret.get(rust_trim(authorization[len("Bearer ") :]))
-        if deployment is None:
-            KNOWN_SECRET.deny()
-        KNOWN_SECRET.check(True)
+        BEARER_REQUIRED.allow()
+        deployment = KNOWN_SECRET.found(self._by_secret.get(rust_trim(authorization[len("Bearer ") :])))
         now_ms = epoch_ms(self.clock.now())
         log = deployment.api_calls
         API_RATE_LIMIT.check(log.count_after(now_ms - API_WINDOW_MS) < API_LIMIT, retry_after=API_WINDOW_MS)

@@ -108,10 +108,7 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
 def _find_key(d: Deployment, app_slug: str, key_id: int) -> Key:
     find_app(d, app_slug)
     key = d.keys.get(key_id)
-    if key is None or key.app_slug != app_slug:
-        KEY_NOT_FOUND.deny()
-    KEY_NOT_FOUND.check(True)
-    return key
+    return KEY_NOT_FOUND.found(key if key is not None and key.app_slug == app_slug else None)
 
 
 def _deactivate(d: Deployment, key: Key, reason: str | None) -> None:

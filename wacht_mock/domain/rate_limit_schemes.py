@@ -151,11 +151,7 @@ def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest) -
 
 def get_rate_limit_scheme(d: Deployment, slug: str) -> Scheme:
     """``getRateLimitScheme``."""
-    scheme = d.schemes.get(slug)
-    if scheme is None:
-        NOT_FOUND.deny()
-    NOT_FOUND.check(True)
-    return scheme
+    return NOT_FOUND.found(d.schemes.get(slug))
 
 
 def update_rate_limit_scheme(d: Deployment, slug: str, req: UpdateRateLimitSchemeRequest) -> Scheme:
