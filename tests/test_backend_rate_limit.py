@@ -74,6 +74,8 @@ def test_sliding_log_counts_strictly_after_the_cutoff() -> None:
     for at in (10, 20, 20, 30):
         log.add(at)
     assert [log.count_after(c) for c in (0, 10, 19, 20, 30)] == [4, 3, 3, 1, 0]
+    log.forget_until(10)
+    assert (len(log), log.count_after(0)) == (3, 3)
 
 
 def test_sliding_log_keeps_order_when_the_clock_goes_back() -> None:
@@ -88,6 +90,6 @@ def test_sliding_log_memory_is_bounded_by_the_hits_in_the_window() -> None:
     log = SlidingLog()
     for at in range(100_000):
         log.add(at)
-        log.count_after(at - 1000)
-    assert len(log) == 1000
+        log.forget_until(at - 1000)
+    assert len(log) == 1000 == log.count_after(0)
     assert len(log._hits) < 3000  # forgotten hits are really dropped, not just skipped

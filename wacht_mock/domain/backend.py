@@ -74,6 +74,7 @@ class Backend:
         deployment = KNOWN_SECRET.found(self._by_secret.get(rust_trim(authorization[len("Bearer ") :])))
         now_ms = epoch_ms(self.clock.now())
         log = deployment.api_calls
+        log.forget_until(now_ms - API_WINDOW_MS)
         API_RATE_LIMIT.check(log.count_after(now_ms - API_WINDOW_MS) < API_LIMIT, retry_after=API_WINDOW_MS)
         log.add(now_ms)
         return deployment

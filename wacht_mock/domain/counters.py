@@ -1,8 +1,9 @@
 """Exact sliding-log counters on the virtual clock (product decision 8: the real bucket artifacts are not
 contract).
 
-A log keeps the instants (epoch milliseconds) of accepted hits, sorted. Counting is a binary search; hits at or
-before the oldest cutoff asked about are dropped, so memory stays bounded by the hits inside the window.
+A log keeps the instants (epoch milliseconds) of accepted hits, sorted. Counting is a binary search, and
+``forget_until`` drops hits that no window can see any more, so memory stays bounded by the hits inside the
+longest window that uses the log.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ class SlidingLog:
         self._hits: list[int] = []
         self._start = 0
 
-    def count_after(self, cutoff_ms: int) -> int:
-        """Hits strictly after ``cutoff_ms``; earlier ones are forgotten."""
-        first = bisect_right(self._hits, cutoff_ms, lo=self._start)
-        self._start = first
-        if first > 1024 and first * 2 > len(self._hits):
-            del self._hits[:first]
+    def forget_until(self, cutoff_ms: int) -> None:
+        """Drop hits at or before ``cutoff_ms`` (amortised: the list is compacted once half of it is dead)."""
+        self._start = bisect_right(self._hits, cutoff_ms, lo=self._start)
+        if self._start > 1024 and self._start * 2 > len(self._hits):
+            del self._hits[: self._start]
             self._start = 0
-        return len(self._hits) - first
+
+    def count_after(self, cutoff_ms: int) -> int:
+        """Hits strictly after ``cutoff_ms`` among those not forgotten."""
+        return len(self._hits) - bisect_right(self._hits, cutoff_ms, lo=self._start)
 
     def add(self, at_ms: int) -> None:
         """Record one accepted hit (kept sorted even if the clock was set back)."""
