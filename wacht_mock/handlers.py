@@ -19,11 +19,14 @@ from .models import (
     UpdateRateLimitSchemeRequest,
 )
 from .serialise import (
+    analytics_json,
     app_json,
     app_page_json,
     issued_key_json,
     key_view_json,
+    logs_page_json,
     scheme_json,
+    timeseries_json,
 )
 
 
@@ -160,23 +163,25 @@ def rotate_api_key_for_app(c: Call) -> Reply:
 # Audit
 
 
+def _audit_filter(q: Query) -> dict[str, Any]:
+    return {"start_date": q.timestamp("start_date"), "end_date": q.timestamp("end_date"), "key_id": q.i64("key_id")}
+
+
 def get_api_audit_logs(c: Call) -> Reply:
     """GET /api-auth/apps/{app_slug}/audit/logs"""
     slug = path_param(c.params[0])
     q = Query(c.query_string)
     query = audit.AuditLogsQuery(
+        **_audit_filter(q),
         limit=q.u32("limit"),
         offset=q.u32("offset"),
         outcome=q.text("outcome"),
-        key_id=q.i64("key_id"),
-        start_date=q.timestamp("start_date"),
-        end_date=q.timestamp("end_date"),
         cursor=q.text("cursor"),
         cursor_ts=q.timestamp("cursor_ts"),
         cursor_id=q.text("cursor_id"),
     )
     q.done()
-    return _ok(audit.get_api_audit_logs(c.deployment, slug, query))
+    return _ok(logs_page_json(audit.get_api_audit_logs(c.deployment, slug, query)))
 
 
 def get_api_audit_analytics(c: Call) -> Reply:
@@ -184,9 +189,7 @@ def get_api_audit_analytics(c: Call) -> Reply:
     slug = path_param(c.params[0])
     q = Query(c.query_string)
     query = audit.AuditAnalyticsQuery(
-        start_date=q.timestamp("start_date"),
-        end_date=q.timestamp("end_date"),
-        key_id=q.i64("key_id"),
+        **_audit_filter(q),
         include_top_keys=q.flag("include_top_keys") or False,
         include_top_paths=q.flag("include_top_paths") or False,
         include_blocked_reasons=q.flag("include_blocked_reasons") or False,
@@ -194,19 +197,16 @@ def get_api_audit_analytics(c: Call) -> Reply:
         top_limit=q.u32("top_limit"),
     )
     q.done()
-    return _ok(audit.get_api_audit_analytics(c.deployment, slug, query))
+    return _ok(analytics_json(audit.get_api_audit_analytics(c.deployment, slug, query)))
 
 
 def get_api_audit_timeseries(c: Call) -> Reply:
     """GET /api-auth/apps/{app_slug}/audit/timeseries"""
     slug = path_param(c.params[0])
     q = Query(c.query_string)
-    q.timestamp("start_date")
-    q.timestamp("end_date")
-    q.i64("key_id")
-    interval = q.text("interval")
+    query = audit.AuditTimeseriesQuery(**_audit_filter(q), interval=q.text("interval"))
     q.done()
-    return _ok(audit.get_api_audit_timeseries(c.deployment, slug, interval))
+    return _ok(timeseries_json(audit.get_api_audit_timeseries(c.deployment, slug, query)))
 
 
 def _default(value: int | None, default: int) -> int:

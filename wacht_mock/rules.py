@@ -36,7 +36,8 @@ class Rule:
     """A vendor rule. Checks have a status and a message (``{name}`` fields are filled at fire time).
 
     ``reachable=False`` marks a check production makes but can never fail, because an earlier check always
-    fails first; coverage reports do not expect its deny side.
+    fails first; coverage reports do not expect its deny side. ``decision=True`` marks a rule whose deny side is
+    answered as data (``decide``) rather than raised, such as a gateway denial.
     """
 
     id: str
@@ -44,6 +45,14 @@ class Rule:
     status: int | None = None
     message: str | None = None
     reachable: bool = True
+    decision: bool = False
+
+    @property
+    def sides(self) -> tuple[Outcome, ...]:
+        """What coverage expects to see: both sides of a check or a decision, ``applied`` for a behaviour."""
+        if self.status is not None or self.decision:
+            return ("allow", "deny") if self.reachable else ("allow",)
+        return ("applied",)
 
     def check(self, ok: bool, **fields: object) -> None:
         """Record the side taken; raise the vendor error when ``ok`` is false."""
@@ -57,6 +66,11 @@ class Rule:
             self.deny(**fields)
         self.allow()
         return value
+
+    def decide(self, ok: bool) -> bool:
+        """Record the side taken without raising, for denials answered as data (a gateway decision)."""
+        _record(self.id, "allow" if ok else "deny")
+        return ok
 
     def allow(self) -> None:
         """Record the allow side (where the deny side is raised from an ``except`` clause)."""
@@ -77,12 +91,18 @@ _registry: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, source: str, status: int | None = None, message: str | None = None, *, reachable: bool = True
+    rule_id: str,
+    source: str,
+    status: int | None = None,
+    message: str | None = None,
+    *,
+    reachable: bool = True,
+    decision: bool = False,
 ) -> Rule:
     """Declare a rule; ids are unique across the package."""
     if rule_id in _registry:
         raise ValueError(f"rule {rule_id} declared twice")
-    declared = Rule(rule_id, source, status, message, reachable)
+    declared = Rule(rule_id, source, status, message, reachable, decision)
     _registry[rule_id] = declared
     return declared
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from .domain.apps import AppPage, AppView
+from .domain.audit import Analytics, LogsPage, Share, Timeseries
 from .domain.keys import IssuedKey, KeyView
-from .domain.state import Key, RateLimitRule, Scheme
+from .domain.state import AuditRecord, Key, RateLimitRule, RuleState, Scheme
 from .models import format_timestamp
 
 
@@ -129,3 +130,88 @@ def issued_key_json(issued: IssuedKey) -> dict[str, Any]:
     body = key_json(issued.key, ())
     body["secret"] = issued.secret
     return body
+
+
+def rule_state_json(r: RuleState) -> dict[str, Any]:
+    """A gateway rule state: ``{rule, remaining, limit}``."""
+    return {"rule": r.rule, "remaining": r.remaining, "limit": r.limit}
+
+
+def audit_row_json(r: AuditRecord) -> dict[str, Any]:
+    """An audit log row (ids as strings, ``rate_limits`` parsed back to JSON)."""
+    return {
+        "request_id": r.request_id,
+        "deployment_id": str(r.deployment_id),
+        "app_slug": r.app_slug,
+        "key_id": str(r.key_id),
+        "key_name": r.key_name,
+        "outcome": r.outcome,
+        "blocked_by_rule": r.blocked_by_rule,
+        "client_ip": r.client_ip,
+        "path": r.path,
+        "user_agent": r.user_agent,
+        "rate_limits": [rule_state_json(s) for s in r.rate_limits],
+        "timestamp": format_timestamp(r.timestamp),
+    }
+
+
+def logs_page_json(page: LogsPage) -> dict[str, Any]:
+    """``{data, limit, has_more, next_cursor}``."""
+    return {
+        "data": [audit_row_json(r) for r in page.data],
+        "limit": page.limit,
+        "has_more": page.has_more,
+        "next_cursor": page.next_cursor,
+    }
+
+
+def _share_json(s: Share, name: str, count: str) -> dict[str, Any]:
+    body: dict[str, Any] = {name: s.name, count: s.count}
+    if s.percentage is not None:
+        body["percentage"] = s.percentage
+    return body
+
+
+def analytics_json(a: Analytics) -> dict[str, Any]:
+    """The analytics body; optional sections only when present, ``top_rules`` omitted when empty."""
+    body: dict[str, Any] = {
+        "total_requests": a.total_requests,
+        "allowed_requests": a.allowed_requests,
+        "blocked_requests": a.blocked_requests,
+        "success_rate": a.success_rate,
+        "keys_used_24h": a.keys_used_24h,
+    }
+    if a.top_keys is not None:
+        body["top_keys"] = [
+            {"key_id": str(k.key_id), "key_name": k.key_name, "total_requests": k.total_requests} for k in a.top_keys
+        ]
+    if a.top_paths is not None:
+        body["top_paths"] = [_share_json(s, "path", "total_requests") for s in a.top_paths]
+    if a.blocked_reasons is not None:
+        body["blocked_reasons"] = [_share_json(s, "blocked_by_rule", "count") for s in a.blocked_reasons]
+    if a.rate_limit_stats is not None:
+        stats = a.rate_limit_stats
+        body["rate_limit_stats"] = {
+            "total_hits": stats.total_hits,
+            "percentage_of_blocked": stats.percentage_of_blocked,
+        }
+        if stats.top_rules:
+            body["rate_limit_stats"]["top_rules"] = [_share_json(s, "rule", "hit_count") for s in stats.top_rules]
+    return body
+
+
+def timeseries_json(t: Timeseries) -> dict[str, Any]:
+    """``{data, interval}`` with each bucket's counts and unrounded success rate."""
+    return {
+        "data": [
+            {
+                "timestamp": format_timestamp(b.timestamp),
+                "total_requests": b.total_requests,
+                "allowed_requests": b.allowed_requests,
+                "blocked_requests": b.blocked_requests,
+                "success_rate": b.success_rate,
+            }
+            for b in t.data
+        ],
+        "interval": t.interval,
+    }

@@ -1,7 +1,8 @@
-"""Audit reads: ``getApiAuditLogs``, ``getApiAuditAnalytics``, ``getApiAuditTimeseries`` (backend-behaviour.md §11).
+"""Audit reads: ``getApiAuditLogs``, ``getApiAuditAnalytics``, ``getApiAuditTimeseries`` (backend-behaviour.md §11),
+computed from the decisions the gateway recorded, as production's ClickHouse queries compute them.
 
-The gateway does not record decisions yet, so every app answers with production's shapes for an app with no
-traffic; the app lookup, the clamps, the cursor check and the interval normalisation are already production's.
+Production's top lists have no tie-break (ClickHouse order is arbitrary); the mock breaks ties by first
+appearance. Times are the virtual clock's; the default windows start at ``now`` truncated to the second.
 """
 
 from __future__ import annotations
@@ -9,24 +10,37 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from ..ids import b64url
 from ..models import parse_i64
 from ..rules import rule
 from .apps import find_app
-from .state import Deployment
+from .state import AuditRecord, Deployment, epoch_ms, epoch_us
 
 _SRC = "platform/src/application/api_key_audit.rs"
+_QUERIES = "queries/src/api_key_audit.rs"
 
 INVALID_CURSOR = rule("audit.logs.cursor_decodes", _SRC, 400, "invalid cursor")
-LOGS_LIMIT_CLAMPED = rule("audit.logs.limit_clamped_1_to_1000", "queries/src/api_key_audit.rs")
+LOGS_LIMIT_CLAMPED = rule("audit.logs.limit_clamped_1_to_1000", _QUERIES)
+DEFAULT_WINDOW = rule("audit.default_window_7_days_logs_30_days_others", _QUERIES)
+END_DATE_NEEDS_START = rule("audit.end_date_applies_only_with_start_date", _QUERIES)
+CURSOR_KEYSET = rule("audit.logs.cursor_is_keyset_before_and_disables_offset", _QUERIES)
+NEXT_CURSOR_WHENEVER_DATA = rule("audit.logs.next_cursor_whenever_data", _QUERIES)
+TOP_LIMIT_CLAMPED = rule("audit.analytics.top_limit_clamped_1_to_50", _QUERIES)
+OPTIONAL_SECTIONS = rule("audit.analytics.optional_sections_only_when_asked", _QUERIES)
+KEYS_USED_24H_UNFILTERED = rule("audit.analytics.keys_used_24h_ignores_filters", _QUERIES)
+RATE_LIMIT_STATS_PREFIX = rule("audit.analytics.rate_limit_stats_count_rate_limit_prefix_only", _QUERIES)
 INTERVAL_NORMALISED = rule("audit.timeseries.unknown_interval_is_hour", _SRC)
-OPTIONAL_SECTIONS = rule("audit.analytics.optional_sections_only_when_asked", "queries/src/api_key_audit.rs")
 
+_K = TypeVar("_K")
 INTERVALS = ("minute", "hour", "day", "week", "month")
+ALLOWED = frozenset({"allowed", "ALLOWED", "VALID"})
+BLOCKED = frozenset({"blocked", "BLOCKED", "RATE_LIMITED"})
 
 _B64URL_NO_PAD = re.compile(r"[A-Za-z0-9_-]*")
 # chrono 0.4.35+ DateTime<Utc> range: -262143-01-01T00:00:00Z ..= +262142-12-31T23:59:59.999Z, in epoch ms.
@@ -35,32 +49,117 @@ _CHRONO_MAX_MS = 8_210_266_876_799_999
 
 
 @dataclass(frozen=True, slots=True)
-class AuditLogsQuery:
+class AuditFilter:
+    """The filters every audit read shares."""
+
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    key_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLogsQuery(AuditFilter):
     """Query of ``getApiAuditLogs`` after parsing."""
 
     limit: int | None = None
     offset: int | None = None
     outcome: str | None = None
-    key_id: int | None = None
-    start_date: datetime | None = None
-    end_date: datetime | None = None
     cursor: str | None = None
     cursor_ts: datetime | None = None
     cursor_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class AuditAnalyticsQuery:
+class AuditAnalyticsQuery(AuditFilter):
     """Query of ``getApiAuditAnalytics`` after parsing."""
 
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-    key_id: int | None = None
     include_top_keys: bool = False
     include_top_paths: bool = False
     include_blocked_reasons: bool = False
     include_rate_limits: bool = False
     top_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTimeseriesQuery(AuditFilter):
+    """Query of ``getApiAuditTimeseries`` after parsing."""
+
+    interval: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogsPage:
+    """One page of audit logs."""
+
+    data: list[AuditRecord]
+    limit: int
+    has_more: bool
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopKey:
+    """A ``top_keys`` entry."""
+
+    key_id: int
+    key_name: str
+    total_requests: int
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """A counted group and its percentage of a total (``top_paths`` has no percentage: it is None)."""
+
+    name: str
+    count: int
+    percentage: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitStats:
+    """``rate_limit_stats``."""
+
+    total_hits: int
+    percentage_of_blocked: float
+    top_rules: list[Share]
+
+
+@dataclass(frozen=True, slots=True)
+class Analytics:
+    """The analytics answer; optional sections are None unless asked for."""
+
+    total_requests: int
+    allowed_requests: int
+    blocked_requests: int
+    success_rate: float
+    keys_used_24h: int
+    top_keys: list[TopKey] | None = None
+    top_paths: list[Share] | None = None
+    blocked_reasons: list[Share] | None = None
+    rate_limit_stats: RateLimitStats | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One timeseries point."""
+
+    timestamp: datetime
+    total_requests: int
+    allowed_requests: int
+    blocked_requests: int
+
+    @property
+    def success_rate(self) -> float:
+        """``(allowed / total) * 100``, unrounded, as production computes it."""
+        return self.allowed_requests / self.total_requests * 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Timeseries:
+    """The timeseries answer."""
+
+    data: list[Bucket]
+    interval: str
 
 
 def decode_cursor(cursor: str) -> tuple[int, str]:
@@ -86,40 +185,136 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     return millis, request_id
 
 
-def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> dict[str, Any]:
-    """``getApiAuditLogs``: the app must exist; a given cursor must decode."""
+def _rows(d: Deployment, app_slug: str, f: AuditFilter, default_days: int) -> list[AuditRecord]:
+    """The app's rows inside the date window (``end_date`` only counts with ``start_date``), by key."""
+    if f.start_date is not None:
+        if f.end_date is not None:
+            END_DATE_NEEDS_START.applied()
+        start, end = f.start_date, f.end_date
+    else:
+        DEFAULT_WINDOW.applied()
+        start, end = d.now().replace(microsecond=0) - timedelta(days=default_days), None
+    return [
+        r
+        for r in d.audit
+        if r.app_slug == app_slug
+        and r.timestamp >= start
+        and (end is None or r.timestamp <= end)
+        and (f.key_id is None or r.key_id == f.key_id)
+    ]
+
+
+def _percent(part: int, total: int) -> float:
+    return part / total * 100.0 if total else 0.0
+
+
+def _before(r: AuditRecord, cursor_us: int, request_id: str | None) -> bool:
+    """The keyset condition: older, or as old with a smaller request id (only when an id is given)."""
+    row_us = epoch_us(r.timestamp)
+    return row_us < cursor_us or (request_id is not None and row_us == cursor_us and r.request_id < request_id)
+
+
+def _ranked(items: Iterable[_K], limit: int) -> list[tuple[_K, int]]:
+    """Counts by descending frequency, ties in first-seen order (Counter keeps insertion order)."""
+    return sorted(Counter(items).items(), key=lambda kv: -kv[1])[:limit]
+
+
+def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> LogsPage:
+    """``getApiAuditLogs``: newest first; a cursor is a keyset "before" (and disables ``offset``)."""
     find_app(d, app_slug)
+    # Compared in integer microseconds: a cursor may name any instant chrono can hold, beyond Python's datetime.
+    cursor_us = epoch_us(query.cursor_ts) if query.cursor_ts is not None else None
+    cursor_id = query.cursor_id
     if query.cursor is not None:
-        decode_cursor(query.cursor)
+        millis, cursor_id = decode_cursor(query.cursor)
+        cursor_us = millis * 1000
     LOGS_LIMIT_CLAMPED.applied()
     limit = min(max(query.limit if query.limit is not None else 100, 1), 1000)
-    return {"data": [], "limit": limit, "has_more": False, "next_cursor": None}
+    rows = _rows(d, app_slug, query, 7)
+    if query.outcome in ("allowed", "blocked"):
+        wanted = ALLOWED if query.outcome == "allowed" else BLOCKED
+        rows = [r for r in rows if r.outcome in wanted]
+    offset = query.offset or 0
+    if cursor_us is not None:
+        CURSOR_KEYSET.applied()
+        rows = [r for r in rows if _before(r, cursor_us, cursor_id)]
+        offset = 0
+    rows.sort(key=lambda r: (r.timestamp, r.request_id), reverse=True)
+    page = rows[offset : offset + limit + 1]
+    data = page[:limit]
+    next_cursor = None
+    if data:
+        NEXT_CURSOR_WHENEVER_DATA.applied()
+        last = data[-1]
+        next_cursor = b64url(f"{epoch_ms(last.timestamp)}|{last.request_id}".encode())
+    return LogsPage(data, limit, len(page) > limit, next_cursor)
 
 
-def get_api_audit_analytics(d: Deployment, app_slug: str, query: AuditAnalyticsQuery) -> dict[str, Any]:
-    """``getApiAuditAnalytics``: totals, and each optional section only when asked for."""
+def get_api_audit_analytics(d: Deployment, app_slug: str, query: AuditAnalyticsQuery) -> Analytics:
+    """``getApiAuditAnalytics``: totals over the window; each optional section only when asked for."""
     find_app(d, app_slug)
-    body: dict[str, Any] = {
-        "total_requests": 0,
-        "allowed_requests": 0,
-        "blocked_requests": 0,
-        "success_rate": 0.0,
-        "keys_used_24h": 0,
-    }
+    rows = _rows(d, app_slug, query, 30)
+    allowed = sum(r.outcome in ALLOWED for r in rows)
+    blocked = sum(r.outcome in BLOCKED for r in rows)
+    KEYS_USED_24H_UNFILTERED.applied()
+    since = d.now().replace(microsecond=0) - timedelta(hours=24)
+    keys_used = len({r.key_id for r in d.audit if r.app_slug == app_slug and r.timestamp >= since})
+    TOP_LIMIT_CLAMPED.applied()
+    top = min(max(query.top_limit if query.top_limit is not None else 10, 1), 50)
     OPTIONAL_SECTIONS.applied()
+    top_keys = top_paths = reasons = stats = None
     if query.include_top_keys:
-        body["top_keys"] = []
+        names: dict[int, str] = {}
+        for r in rows:
+            names.setdefault(r.key_id, r.key_name)
+        top_keys = [TopKey(k, names[k], n) for k, n in _ranked((r.key_id for r in rows), top)]
     if query.include_top_paths:
-        body["top_paths"] = []
+        top_paths = [Share(path, n) for path, n in _ranked((r.path for r in rows), top)]
     if query.include_blocked_reasons:
-        body["blocked_reasons"] = []
+        rules = [r.blocked_by_rule for r in rows if r.outcome in BLOCKED and r.blocked_by_rule is not None]
+        reasons = [Share(name, n, _percent(n, len(rules))) for name, n in _ranked(rules, top)]
     if query.include_rate_limits:
-        body["rate_limit_stats"] = {"total_hits": 0, "percentage_of_blocked": 0.0}
-    return body
+        # Production filters on a 'rate_limit:' prefix the gateway never writes, so this stays empty.
+        RATE_LIMIT_STATS_PREFIX.applied()
+        hits = [
+            r.blocked_by_rule
+            for r in rows
+            if r.outcome in BLOCKED and r.blocked_by_rule is not None and r.blocked_by_rule.startswith("rate_limit:")
+        ]
+        stats = RateLimitStats(
+            len(hits),
+            _percent(len(hits), blocked),
+            [Share(name, n, _percent(n, len(hits))) for name, n in _ranked(hits, top)],
+        )
+    return Analytics(
+        len(rows), allowed, blocked, _percent(allowed, len(rows)), keys_used, top_keys, top_paths, reasons, stats
+    )
 
 
-def get_api_audit_timeseries(d: Deployment, app_slug: str, interval: str | None) -> dict[str, Any]:
-    """``getApiAuditTimeseries``: the interval echoes its normalised value (unknown → ``hour``)."""
+_BUCKETS: dict[str, Callable[[datetime], datetime]] = {
+    "minute": lambda t: t.replace(second=0, microsecond=0),
+    "hour": lambda t: t.replace(minute=0, second=0, microsecond=0),
+    "day": lambda t: t.replace(hour=0, minute=0, second=0, microsecond=0),
+    # ClickHouse toStartOfWeek, default mode 0: weeks start on Sunday.
+    "week": lambda t: t.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=(t.weekday() + 1) % 7),
+    "month": lambda t: t.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+}
+
+
+def get_api_audit_timeseries(d: Deployment, app_slug: str, query: AuditTimeseriesQuery) -> Timeseries:
+    """``getApiAuditTimeseries``: counts per bucket, ascending, empty buckets absent; unknown interval is hour."""
     find_app(d, app_slug)
     INTERVAL_NORMALISED.applied()
-    return {"data": [], "interval": interval if interval in INTERVALS else "hour"}
+    interval = query.interval if query.interval in INTERVALS else "hour"
+    assert interval is not None
+    start_of = _BUCKETS[interval]
+    buckets: dict[datetime, list[AuditRecord]] = {}
+    for r in _rows(d, app_slug, query, 30):
+        buckets.setdefault(start_of(r.timestamp), []).append(r)
+    return Timeseries(
+        [
+            Bucket(t, len(rs), sum(r.outcome in ALLOWED for r in rs), sum(r.outcome in BLOCKED for r in rs))
+            for t, rs in sorted(buckets.items())
+        ],
+        interval,
+    )

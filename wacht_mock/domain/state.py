@@ -25,6 +25,11 @@ def epoch_ms(instant: datetime) -> int:
     return (instant - _EPOCH) // timedelta(milliseconds=1)
 
 
+def epoch_us(instant: datetime) -> int:
+    """Microseconds since the Unix epoch, the precision production stores timestamps at."""
+    return (instant - _EPOCH) // timedelta(microseconds=1)
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimitRule:
     """A stored rule after production's normalisation (priority filled, null mode/endpoints dropped)."""
@@ -142,6 +147,33 @@ class Key:
     revoked_reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RuleState:
+    """One evaluated rate-limit rule as the gateway reports it: ``{rule, remaining, limit}``."""
+
+    rule: str
+    remaining: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One gateway decision as production's audit table holds it (early exits are not recorded)."""
+
+    request_id: str
+    deployment_id: int
+    app_slug: str
+    key_id: int
+    key_name: str
+    outcome: str
+    blocked_by_rule: str | None
+    client_ip: str
+    path: str
+    user_agent: str
+    rate_limits: tuple[RuleState, ...]
+    timestamp: datetime
+
+
 @dataclass(slots=True)
 class Deployment:
     """One deployment's tables plus the clock and id source its operations use."""
@@ -159,6 +191,8 @@ class Deployment:
     schemes: dict[str, Scheme] = field(default_factory=dict)
     keys: dict[int, Key] = field(default_factory=dict)
     api_calls: SlidingLog = field(default_factory=SlidingLog)
+    counters: dict[tuple[object, ...], SlidingLog] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
     _seq: itertools.count[int] = field(default_factory=itertools.count)
 
     def next_seq(self) -> int:
