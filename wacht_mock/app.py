@@ -1,4 +1,5 @@
-"""The HTTP layer: the route table, backend authentication, the error envelope, and production's CORS.
+"""The HTTP layer: the route table, backend authentication, the error envelope, production's CORS, and the
+gateway's route on the same origin.
 
 The only place that turns ``VendorError`` into ``{"errors":[{"message","code"}]}``. Order per request, as
 production's axum stack runs it: CORS → unknown path (404, no auth) → Bearer auth → method (405) → handler.
@@ -13,19 +14,23 @@ from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
 from . import handlers
 from .admin import admin_routes
+from .domain import gateway
 from .domain.backend import Backend
+from .domain.permissions import PermissionParserCrash
 from .errors import VendorError
 from .framework import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH
+from .gateway_http import decision_json, denial_json, parse_authz_request
 from .handlers import Call, Reply
 from .serialise import dumps
 
 log = logging.getLogger("wacht_mock")
+GATEWAY_PATH = "/v1/authz/check"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +136,8 @@ class VendorApi:
         """Answer one request; never raises."""
         raw_path = request.scope.get("raw_path")
         path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else request.scope["path"]
+        if path == GATEWAY_PATH:
+            return await self.gateway(request)
         try:
             route, params = UNKNOWN_PATH.found(match(path))
             body = b""
@@ -153,6 +160,30 @@ class VendorApi:
         if reply.body is None:
             return Response(status_code=reply.status, media_type="application/json")
         return Response(dumps(reply.body), reply.status, media_type="application/json")
+
+    async def gateway(self, request: Request) -> Response:
+        """``POST /v1/authz/check``: the gateway's own router, with axum's plain-text answers."""
+        if request.method != "POST":
+            return Response(status_code=405, headers={"allow": "POST"})
+        body = await _read_capped(request)
+        try:
+            with self.backend.lock:
+                answer = gateway.check_authz(
+                    self.backend,
+                    parse_authz_request(request.headers.get("content-type"), body),
+                    {name: value for name, value in reversed(request.headers.items())},
+                    request.client.host if request.client else "127.0.0.1",
+                )
+        except VendorError as exc:
+            return PlainTextResponse(exc.message, exc.status)
+        except PermissionParserCrash:
+            # Production's parser recurses until the gateway process aborts; the mock answers instead.
+            return PlainTextResponse("gateway process aborted: unbalanced '(' in required_permissions", 500)
+        if isinstance(answer, gateway.Decision):
+            return Response(dumps(decision_json(answer)), 200, media_type="application/json")
+        if answer.plain_text is not None:
+            return PlainTextResponse(answer.plain_text, answer.status)
+        return Response(dumps(denial_json(answer)), answer.status, media_type="application/json")
 
 
 async def _read_capped(request: Request) -> bytes:
@@ -185,7 +216,7 @@ class Cors:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] == GATEWAY_PATH:  # the gateway has no CORS layer
             await self.app(scope, receive, send)  # type: ignore[misc]
             return
         headers: list[tuple[bytes, bytes]] = [(b"vary", _VARY)]

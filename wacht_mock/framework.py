@@ -69,16 +69,21 @@ def _lone_surrogates(value: Any) -> bool:
     return False
 
 
+def strict_loads(text: str) -> Any:
+    """``json.loads`` with serde_json's refusals: no NaN/Infinity, no number overflowing f64, no lone
+    surrogate escape. Raises ValueError (a ``JSONDecodeError`` with a position where Python knows it)."""
+    data = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float)
+    if _lone_surrogates(data):
+        raise ValueError("lone surrogate escape")
+    return data
+
+
 def decode_json(raw: bytes) -> Any:
-    """Parse JSON as serde_json does, else 400: strict UTF-8, no NaN/Infinity, no number overflowing f64,
-    no lone surrogate escape, no trailing data."""
+    """Parse JSON as serde_json does (strict UTF-8, ``strict_loads``, no trailing data), else 400."""
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_no_constants, parse_float=_finite_float)
+        return strict_loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         JSON_SYNTAX.deny()
-    if _lone_surrogates(data):
-        JSON_SYNTAX.deny()
-    return data
 
 
 def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:

@@ -46,6 +46,7 @@ class Backend:
         self._ids = ids if ids is not None else Ids()
         self.lock = threading.RLock()
         self.deployments: dict[int, Deployment] = {}
+        self.ids = self._ids
         self._by_secret: dict[str, Deployment] = {}
         self.reset()
 
@@ -54,6 +55,7 @@ class Backend:
         with self.lock:
             ids = self._ids.fresh()
             deployments = {dep.id: _build(i, dep, self.clock, ids) for i, dep in enumerate(self.seed.deployments)}
+            self.ids = ids
             self.deployments = deployments
             self._by_secret = {d.secret: d for d in deployments.values()}
 

@@ -62,7 +62,7 @@ def create_api_key(d: Deployment, app_slug: str, req: CreateApiKeyRequest) -> Is
     """``createApiKey``: inactive apps are accepted; user-owned apps snapshot the owner's role permissions."""
     app = find_app(d, app_slug)
     context = key_context(d, app)
-    metadata = {} if req.metadata is None else req.metadata
+    metadata = {} if req.metadata is None else jsonb(req.metadata)
     return _issue(
         d,
         app,
@@ -103,6 +103,16 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
         rate_limit_scheme_slug=old.rate_limit_scheme_slug,
         context=context,
     )
+
+
+def jsonb(value: Any) -> Any:
+    """JSON as Postgres ``jsonb`` gives it back: object keys shorter first, then in byte order, at every depth."""
+    if isinstance(value, dict):
+        ordered = sorted(value.items(), key=lambda kv: (len(kv[0].encode()), kv[0].encode()))
+        return {k: jsonb(v) for k, v in ordered}
+    if isinstance(value, list):
+        return [jsonb(v) for v in value]
+    return value
 
 
 def _find_key(d: Deployment, app_slug: str, key_id: int) -> Key:
@@ -159,4 +169,5 @@ def _issue(
         seq=d.next_seq(),
     )
     d.keys[key.id] = key
+    d.keys_by_hash[key.key_hash] = key
     return IssuedKey(key, secret)

@@ -190,6 +190,7 @@ class Deployment:
     apps: dict[str, App] = field(default_factory=dict)
     schemes: dict[str, Scheme] = field(default_factory=dict)
     keys: dict[int, Key] = field(default_factory=dict)
+    keys_by_hash: dict[str, Key] = field(default_factory=dict)
     api_calls: SlidingLog = field(default_factory=SlidingLog)
     counters: dict[tuple[object, ...], SlidingLog] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)

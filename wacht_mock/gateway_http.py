@@ -1,0 +1,319 @@
+"""The gateway's HTTP face: axum's ``Json`` extraction with its plain-text rejections and serde's messages, and
+the decision JSON (backend-behaviour.md §9.1, §9.3). The gateway has no error normaliser, no auth layer and no
+CORS, so nothing here goes through the backend's envelope.
+
+serde's error texts are reproduced for shape errors (unknown or duplicate field, unknown variant, wrong type,
+missing field) with their path, line and column; syntax errors keep axum's prefix and serde's wording as closely
+as Python's parser allows (see divergences.yaml).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NoReturn
+
+from .domain.gateway import AuthzCheckRequest, Decision, EarlyExit, Identity
+from .framework import BODY_LIMIT_BYTES, is_json_content_type, strict_loads
+from .rules import Rule, rule
+from .serialise import rule_state_json
+
+_AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
+
+CONTENT_TYPE = rule(
+    "gateway.http.json_content_type_required", _AXUM, 415, "Expected request with `Content-Type: application/json`"
+)
+BODY_LIMIT = rule(
+    "gateway.http.body_at_most_2_mib", _AXUM, 413, "Failed to buffer the request body: length limit exceeded"
+)
+SYNTAX = rule("gateway.http.json_syntax", _AXUM, 400, "Failed to parse the request body as JSON: {detail}")
+SHAPE = rule(
+    "gateway.http.json_shape", _AXUM, 422, "Failed to deserialize the JSON body into the target type: {detail}"
+)
+UNKNOWN_FIELDS = rule(
+    "gateway.request.unknown_fields_rejected",
+    "platform/src/gateway/handlers.rs (deny_unknown_fields)",
+    422,
+    "Failed to deserialize the JSON body into the target type: {detail}",
+)
+PRINCIPAL_TYPE = rule(
+    "gateway.request.principal_type_known",
+    "platform/src/gateway/handlers.rs (PrincipalType)",
+    422,
+    "Failed to deserialize the JSON body into the target type: {detail}",
+)
+
+_FIELDS = ("principal", "resource", "method", "client_ip", "user_agent", "required_permissions")
+_REQUIRED = ("principal", "resource", "method")
+_PRINCIPAL_FIELDS = ("type", "value")
+_TYPES = ("api_key", "oauth_access_token")
+_WS = " \t\n\r"
+_DECODER = json.JSONDecoder()
+
+
+def parse_authz_request(content_type: str | None, raw: bytes) -> AuthzCheckRequest:
+    """Extract the request as axum and serde do, or raise the plain-text rejection as a ``VendorError``."""
+    CONTENT_TYPE.check(is_json_content_type(content_type))
+    BODY_LIMIT.check(len(raw) <= BODY_LIMIT_BYTES)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _fail(SYNTAX, raw[: exc.start].decode("utf-8"), exc.start, "invalid unicode code point", after=True)
+    try:
+        data = strict_loads(text)
+    except json.JSONDecodeError as exc:
+        SYNTAX.deny(detail=_syntax_detail(text, exc))
+    except (ValueError, RecursionError):
+        SYNTAX.deny(detail=f"expected value at {_where(text, len(text.rstrip(_WS)) - 1)}")
+    SYNTAX.allow()
+    return _Reader(text).request(data)
+
+
+class _Reader:
+    """Walks the (already valid) JSON text to find where each value ends, for serde's line and column."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def request(self, data: Any) -> AuthzCheckRequest:
+        start = self._skip(0)
+        if not isinstance(data, dict):
+            end = len(self.text.rstrip(_WS))
+            if isinstance(data, list) and not data:
+                self._shape("", "invalid length 0, expected struct AuthzCheckRequest with 6 elements", end)
+            self._shape("", f"invalid type: {_unexpected(data)}, expected struct AuthzCheckRequest", end)
+        values: dict[str, Any] = {}
+        members, close = self._members(start)
+        for key, key_end, value, value_start, value_end in members:
+            if key not in _FIELDS:
+                expected = ", ".join(f"`{f}`" for f in _FIELDS)
+                _fail(UNKNOWN_FIELDS, self.text, key_end, f"{key}: unknown field `{key}`, expected one of {expected}")
+            if key in values:
+                self._shape("", f"duplicate field `{key}`", key_end)
+            values[key] = self._field(key, value, value_start, value_end)
+        for name in _REQUIRED:
+            if name not in values:
+                self._shape("", f"missing field `{name}`", close + 1)
+        SHAPE.allow()
+        principal_type, principal_value = values["principal"]
+        return AuthzCheckRequest(
+            principal_type=principal_type,
+            principal_value=principal_value,
+            resource=values["resource"],
+            method=values["method"],
+            client_ip=values.get("client_ip"),
+            user_agent=values.get("user_agent"),
+            required_permissions=values.get("required_permissions"),
+        )
+
+    def _field(self, key: str, value: Any, start: int, end: int) -> Any:
+        if key == "principal":
+            return self._principal(value, start, end)
+        if key == "required_permissions":
+            if value is None:
+                return None
+            if not isinstance(value, list):
+                self._shape(key, f"invalid type: {_unexpected(value)}, expected a sequence", end)
+            for i, (item, item_end) in enumerate(self._items(start)):
+                if not isinstance(item, str):
+                    self._shape(f"{key}[{i}]", f"invalid type: {_unexpected(item)}, expected a string", item_end)
+            return value
+        if value is None and key in ("client_ip", "user_agent"):
+            return None
+        if not isinstance(value, str):
+            self._shape(key, f"invalid type: {_unexpected(value)}, expected a string", end)
+        return value
+
+    def _principal(self, value: Any, start: int, end: int) -> tuple[str, str]:
+        if not isinstance(value, dict):
+            self._shape("principal", f"invalid type: {_unexpected(value)}, expected struct AuthzPrincipal", end)
+        seen: dict[str, str] = {}
+        members, close = self._members(start)
+        for key, key_end, item, item_start, item_end in members:
+            if key not in _PRINCIPAL_FIELDS:
+                _fail(
+                    UNKNOWN_FIELDS,
+                    self.text,
+                    key_end,
+                    f"principal.{key}: unknown field `{key}`, expected `type` or `value`",
+                )
+            if key in seen:
+                self._shape("principal", f"duplicate field `{key}`", key_end)
+            if key == "type":
+                seen[key] = self._principal_type(item, item_start, item_end)
+            elif not isinstance(item, str):
+                self._shape("principal.value", f"invalid type: {_unexpected(item)}, expected a string", item_end)
+            else:
+                seen[key] = item
+        for name in _PRINCIPAL_FIELDS:
+            if name not in seen:
+                self._shape("principal", f"missing field `{name}`", close + 1)
+        return seen["type"], seen["value"]
+
+    def _principal_type(self, item: Any, start: int, end: int) -> str:
+        # serde's externally tagged enum: a string names the variant; {"api_key": null} does too.
+        if isinstance(item, dict) and len(item) == 1 and next(iter(item.values())) is None:
+            item = next(iter(item))
+        elif not isinstance(item, str):
+            _fail(SYNTAX, self.text, start + 1, "principal.type: expected value")
+        if item not in _TYPES:
+            message = f"principal.type: unknown variant `{item}`, expected `api_key` or `oauth_access_token`"
+            _fail(PRINCIPAL_TYPE, self.text, end, message)
+        PRINCIPAL_TYPE.allow()
+        return str(item)
+
+    def _shape(self, path: str, message: str, end: int) -> NoReturn:
+        _fail(SHAPE, self.text, end, f"{path}: {message}" if path else message)
+
+    def _skip(self, i: int) -> int:
+        while i < len(self.text) and self.text[i] in _WS:
+            i += 1
+        return i
+
+    def _members(self, start: int) -> tuple[list[tuple[str, int, Any, int, int]], int]:
+        """An object's members as (key, end of key, value, start of value, end of value), and its ``}``."""
+        members = []
+        i = self._skip(start + 1)
+        while self.text[i] != "}":
+            key, key_end = _DECODER.raw_decode(self.text, i)
+            value_start = self._skip(self._skip(key_end) + 1)
+            value, value_end = _DECODER.raw_decode(self.text, value_start)
+            members.append((key, key_end, value, value_start, value_end))
+            i = self._skip(value_end)
+            if self.text[i] == ",":
+                i = self._skip(i + 1)
+        return members, i
+
+    def _items(self, start: int) -> list[tuple[Any, int]]:
+        """An array's items with the end of each."""
+        items = []
+        i = self._skip(start + 1)
+        while self.text[i] != "]":
+            item, end = _DECODER.raw_decode(self.text, i)
+            items.append((item, end))
+            i = self._skip(end)
+            if self.text[i] == ",":
+                i = self._skip(i + 1)
+        return items
+
+
+def _fail(which: Rule, text: str, end: int, message: str, *, after: bool = False) -> NoReturn:
+    """Raise ``which`` with serde's ``<message> at line L column C``; ``end`` is just past the last byte read."""
+    which.deny(detail=f"{message} at {_where(text, end if after else end - 1)}")
+
+
+def _where(text: str, last: int) -> str:
+    """``line L column C`` of the character at index ``last`` (column 0 when nothing was read)."""
+    if last < 0:
+        return "line 1 column 0"
+    line_start = text.rfind("\n", 0, last) + 1
+    return f"line {text.count(chr(10), 0, line_start) + 1} column {last - line_start + 1}"
+
+
+def _unexpected(value: Any) -> str:
+    """serde's ``Unexpected`` wording for a JSON value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"boolean `{'true' if value else 'false'}`"
+    if isinstance(value, int):
+        return f"integer `{value}`"
+    if isinstance(value, float):
+        return f"floating point `{repr(value).replace('e+', 'e')}`"
+    if isinstance(value, str):
+        return f"string {json.dumps(value, ensure_ascii=False)}"
+    return "sequence" if isinstance(value, list) else "map"
+
+
+def _syntax_detail(text: str, exc: json.JSONDecodeError) -> str:
+    """serde_json's wording for the syntax error Python found."""
+    at_end = exc.pos >= len(text.rstrip(_WS)) or exc.pos >= len(text)
+    eof = f"at {_where(text, len(text) - 1)}"
+    here = f"at line {exc.lineno} column {exc.colno}"
+    msg = exc.msg
+    if msg == "Expecting value":
+        return f"EOF while parsing a value {eof}" if at_end else f"expected value {here}"
+    if msg == "Extra data":
+        return f"trailing characters {here}"
+    if msg.startswith("Unterminated string"):
+        return f"EOF while parsing a string {eof}"
+    if msg.startswith("Invalid control character"):
+        return f"control character (\\u0000-\\u001F) found while parsing a string {here}"
+    if msg.startswith("Invalid \\"):
+        return f"invalid escape {here}"
+    container = _innermost(text, exc.pos)
+    if at_end:
+        return f"EOF while parsing {'an object' if container == '{' else 'a list'} {eof}"
+    if msg.startswith("Expecting property name"):
+        return f"{'trailing comma' if text[exc.pos] == '}' else 'key must be a string'} {here}"
+    if msg == "Expecting ':' delimiter":
+        return f"expected `:` {here}"
+    if msg.startswith("Illegal trailing comma"):
+        return f"trailing comma {here}"
+    return f"expected `,` or `{'}' if container == '{' else ']'}` {here}"
+
+
+def _innermost(text: str, pos: int) -> str:
+    """The innermost open bracket before ``pos``, outside strings."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for c in text[:pos]:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (c == "\\", c != '"')
+        elif c == '"':
+            in_string = True
+        elif c in "{[":
+            stack.append(c)
+        elif c in "}]" and stack:
+            stack.pop()
+    return stack[-1] if stack else "{"
+
+
+def identity_json(i: Identity) -> dict[str, Any]:
+    """The decision's ``identity``: ids as strings, absent ones present as null."""
+
+    def opt(v: int | None) -> str | None:
+        return str(v) if v is not None else None
+
+    return {
+        "key_id": str(i.key_id),
+        "deployment_id": str(i.deployment_id),
+        "app_slug": i.app_slug,
+        "key_name": i.key_name,
+        "owner_user_id": opt(i.owner_user_id),
+        "organization_id": opt(i.organization_id),
+        "workspace_id": opt(i.workspace_id),
+        "organization_membership_id": opt(i.organization_membership_id),
+        "workspace_membership_id": opt(i.workspace_membership_id),
+    }
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    """The 200 body; every field present."""
+    return {
+        "request_id": d.request_id,
+        "allowed": d.allowed,
+        "reason": d.reason,
+        "blocked_rule": d.blocked_rule,
+        "identity": identity_json(d.identity),
+        "permissions": d.permissions,
+        "metadata": d.metadata,
+        "rate_limits": [rule_state_json(s) for s in d.rate_limits],
+        "retry_after": d.retry_after,
+        "headers": d.headers,
+    }
+
+
+def denial_json(exit_: EarlyExit) -> dict[str, Any]:
+    """The denial envelope of the 400/401 early exits."""
+    return {
+        "request_id": exit_.request_id,
+        "allowed": False,
+        "reason": None,
+        "blocked_rule": None,
+        "identity": None,
+        "permissions": [],
+        "metadata": None,
+        "rate_limits": [],
+        "retry_after": None,
+        "headers": {},
+    }
