@@ -1,13 +1,14 @@
 """Exact sliding-log counters on the virtual clock (product decision 8: the real bucket artifacts are not
 contract).
 
-A log keeps the instants (epoch milliseconds) of accepted hits, sorted. Counting is a binary search, and
+A log keeps the instants (epoch milliseconds) of accepted hits, sorted, in a packed array. Counting is a binary search, and
 ``forget_until`` drops hits that no window can see any more, so memory stays bounded by the hits inside the
 longest window that uses the log.
 """
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right, insort
 
 
@@ -17,7 +18,7 @@ class SlidingLog:
     __slots__ = ("_hits", "_start")
 
     def __init__(self) -> None:
-        self._hits: list[int] = []
+        self._hits = array("q")  # 8 bytes a hit
         self._start = 0
 
     def forget_until(self, cutoff_ms: int) -> None:
