@@ -1,9 +1,9 @@
 """Exact sliding-log counters on the virtual clock (product decision 8: the real bucket artifacts are not
 contract).
 
-A log keeps the instants (epoch milliseconds) of accepted hits, sorted, in a packed array. Counting is a binary search, and
-``forget_until`` drops hits that no window can see any more, so memory stays bounded by the hits inside the
-longest window that uses the log.
+A log keeps the instants (epoch milliseconds) of accepted hits, sorted, in a packed array. Counting is a binary
+search, and ``forget_until`` drops hits that no window can see any more, so memory stays bounded by the hits
+inside the longest window that uses the log.
 """
 
 from __future__ import annotations
