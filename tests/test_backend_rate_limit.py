@@ -93,3 +93,17 @@ def test_sliding_log_memory_is_bounded_by_the_hits_in_the_window() -> None:
         log.forget_until(at - 1000)
     assert len(log) == 1000 == log.count_after(0)
     assert len(log._hits) < 3000  # forgotten hits are really dropped, not just skipped
+
+
+def test_idle_gateway_counters_are_swept_once_their_hits_expire(backend: Backend, clock: VirtualClock) -> None:
+    from wacht_mock.domain import rate_limiting
+    from wacht_mock.domain.counters import SlidingLog
+
+    d = backend.deployment(1)
+    d.counters[("key", 1, "/a", 1000)] = SlidingLog()
+    d.counters[("key", 1, "/a", 1000)].add(rate_limiting.epoch_ms(clock.now()))
+    d.counters[("app", 1, "x", 60_000)] = SlidingLog()
+    d.counters[("app", 1, "x", 60_000)].add(rate_limiting.epoch_ms(clock.now()))
+    clock.advance(ms=1000)
+    rate_limiting.sweep(d, clock.now())
+    assert list(d.counters) == [("app", 1, "x", 60_000)]

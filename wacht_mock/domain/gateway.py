@@ -154,6 +154,8 @@ def _check(
         app = d.apps[key.app_slug]
         rules = rate_limiting.applicable_rules(d, key, app, resource)
         limits = rate_limiting.evaluate(d, rules, key, resource, client_ip, now)
+        if len(d.audit) % rate_limiting.SWEEP_EVERY == 0:
+            rate_limiting.sweep(d, now)
         states = tuple(RuleState(o.rule, o.remaining, o.limit) for o in limits.outcomes)
         _rate_limit_headers(answer_headers, limits)
         if not limits.allowed:

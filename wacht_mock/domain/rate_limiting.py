@@ -141,3 +141,17 @@ def evaluate(
             remaining = max(0, r.max_requests - count)
         outcomes.append(RuleOutcome(rule_string(r), remaining, r.max_requests, ms, not allowed))
     return RateLimitDecision(tuple(outcomes))
+
+
+SWEEP_EVERY = 1024
+
+
+def sweep(d: Deployment, now: datetime) -> None:
+    """Forget expired hits on every counter and drop the empty ones, so idle counters do not hold memory."""
+    now_ms = epoch_ms(now)
+    for counter_id, log in list(d.counters.items()):
+        window = counter_id[-1]
+        assert isinstance(window, int)
+        log.forget_until(now_ms - window)
+        if not len(log):
+            del d.counters[counter_id]
