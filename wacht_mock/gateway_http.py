@@ -57,7 +57,8 @@ def parse_authz_request(content_type: str | None, raw: bytes) -> AuthzCheckReque
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        _fail(SYNTAX, raw[: exc.start].decode("utf-8"), exc.start, "invalid unicode code point", after=True)
+        prefix = raw[: exc.start].decode("utf-8")
+        _fail(SYNTAX, prefix + " ", len(prefix) + 1, "invalid unicode code point")
     try:
         data = strict_loads(text)
     except json.JSONDecodeError as exc:
@@ -86,9 +87,10 @@ class _Reader:
         for key, key_end, value, value_start, value_end in members:
             if key not in _FIELDS:
                 expected = ", ".join(f"`{f}`" for f in _FIELDS)
-                _fail(UNKNOWN_FIELDS, self.text, key_end, f"{key}: unknown field `{key}`, expected one of {expected}")
+                message = f"{key}: unknown field `{key}`, expected one of {expected}"
+                _fail(UNKNOWN_FIELDS, self.text, self._skip(key_end), message)
             if key in values:
-                self._shape("", f"duplicate field `{key}`", key_end)
+                self._shape("", f"duplicate field `{key}`", self._skip(key_end))
             values[key] = self._field(key, value, value_start, value_end)
         for name in _REQUIRED:
             if name not in values:
@@ -112,20 +114,20 @@ class _Reader:
             if value is None:
                 return None
             if not isinstance(value, list):
-                self._shape(key, f"invalid type: {_unexpected(value)}, expected a sequence", end)
-            for i, (item, item_end) in enumerate(self._items(start)):
+                self._wrong_type(key, value, "a sequence", start, end)
+            for i, (item, item_start, item_end) in enumerate(self._items(start)):
                 if not isinstance(item, str):
-                    self._shape(f"{key}[{i}]", f"invalid type: {_unexpected(item)}, expected a string", item_end)
+                    self._wrong_type(f"{key}[{i}]", item, "a string", item_start, item_end)
             return value
         if value is None and key in ("client_ip", "user_agent"):
             return None
         if not isinstance(value, str):
-            self._shape(key, f"invalid type: {_unexpected(value)}, expected a string", end)
+            self._wrong_type(key, value, "a string", start, end)
         return value
 
     def _principal(self, value: Any, start: int, end: int) -> tuple[str, str]:
         if not isinstance(value, dict):
-            self._shape("principal", f"invalid type: {_unexpected(value)}, expected struct AuthzPrincipal", end)
+            self._wrong_type("principal", value, "struct AuthzPrincipal", start, end)
         seen: dict[str, str] = {}
         members, close = self._members(start)
         for key, key_end, item, item_start, item_end in members:
@@ -133,15 +135,15 @@ class _Reader:
                 _fail(
                     UNKNOWN_FIELDS,
                     self.text,
-                    key_end,
+                    self._skip(key_end),
                     f"principal.{key}: unknown field `{key}`, expected `type` or `value`",
                 )
             if key in seen:
-                self._shape("principal", f"duplicate field `{key}`", key_end)
+                self._shape("principal", f"duplicate field `{key}`", self._skip(key_end))
             if key == "type":
                 seen[key] = self._principal_type(item, item_start, item_end)
             elif not isinstance(item, str):
-                self._shape("principal.value", f"invalid type: {_unexpected(item)}, expected a string", item_end)
+                self._wrong_type("principal.value", item, "a string", item_start, item_end)
             else:
                 seen[key] = item
         for name in _PRINCIPAL_FIELDS:
@@ -151,18 +153,39 @@ class _Reader:
 
     def _principal_type(self, item: Any, start: int, end: int) -> str:
         # serde's externally tagged enum: a string names the variant; {"api_key": null} does too.
-        if isinstance(item, dict) and len(item) == 1 and next(iter(item.values())) is None:
-            item = next(iter(item))
-        elif not isinstance(item, str):
+        if isinstance(item, dict):
+            return self._principal_type_object(start)
+        if not isinstance(item, str):
             _fail(SYNTAX, self.text, start + 1, "principal.type: expected value")
-        if item not in _TYPES:
-            message = f"principal.type: unknown variant `{item}`, expected `api_key` or `oauth_access_token`"
+        self._variant(item, end)
+        return item
+
+    def _principal_type_object(self, start: int) -> str:
+        """``{"<variant>": null}``: one member, a known variant, a null (unit) value."""
+        members, close = self._members(start)
+        if not members:
+            _fail(SYNTAX, self.text, close + 1, "principal.type: expected value")
+        variant, key_end, value, value_start, value_end = members[0]
+        self._variant(variant, key_end)
+        if value is not None:
+            self._wrong_type(f"principal.type.{variant}", value, "unit", value_start, value_end)
+        if len(members) > 1:
+            _fail(SYNTAX, self.text, self._skip(value_end), "principal.type: expected value")
+        return variant
+
+    def _variant(self, name: str, end: int) -> None:
+        if name not in _TYPES:
+            message = f"principal.type: unknown variant `{name}`, expected `api_key` or `oauth_access_token`"
             _fail(PRINCIPAL_TYPE, self.text, end, message)
         PRINCIPAL_TYPE.allow()
-        return str(item)
 
     def _shape(self, path: str, message: str, end: int) -> NoReturn:
         _fail(SHAPE, self.text, end, f"{path}: {message}" if path else message)
+
+    def _wrong_type(self, path: str, value: Any, expected: str, start: int, end: int) -> NoReturn:
+        # serde_json reads a scalar before complaining about it, but only peeks at a ``[`` or ``{``.
+        read_to = start if isinstance(value, list | dict) else end
+        self._shape(path, f"invalid type: {_unexpected(value)}, expected {expected}", read_to)
 
     def _skip(self, i: int) -> int:
         while i < len(self.text) and self.text[i] in _WS:
@@ -183,30 +206,30 @@ class _Reader:
                 i = self._skip(i + 1)
         return members, i
 
-    def _items(self, start: int) -> list[tuple[Any, int]]:
-        """An array's items with the end of each."""
+    def _items(self, start: int) -> list[tuple[Any, int, int]]:
+        """An array's items with the start and end of each."""
         items = []
         i = self._skip(start + 1)
         while self.text[i] != "]":
             item, end = _DECODER.raw_decode(self.text, i)
-            items.append((item, end))
+            items.append((item, i, end))
             i = self._skip(end)
             if self.text[i] == ",":
                 i = self._skip(i + 1)
         return items
 
 
-def _fail(which: Rule, text: str, end: int, message: str, *, after: bool = False) -> NoReturn:
+def _fail(which: Rule, text: str, end: int, message: str) -> NoReturn:
     """Raise ``which`` with serde's ``<message> at line L column C``; ``end`` is just past the last byte read."""
-    which.deny(detail=f"{message} at {_where(text, end if after else end - 1)}")
+    which.deny(detail=f"{message} at {_where(text, end - 1)}")
 
 
 def _where(text: str, last: int) -> str:
-    """``line L column C`` of the character at index ``last`` (column 0 when nothing was read)."""
-    if last < 0:
-        return "line 1 column 0"
-    line_start = text.rfind("\n", 0, last) + 1
-    return f"line {text.count(chr(10), 0, line_start) + 1} column {last - line_start + 1}"
+    """serde_json's ``line L column C`` once the character at index ``last`` has been read: the column counts the
+    UTF-8 bytes read on that line (0 right after a newline, or when nothing was read)."""
+    line_start = text.rfind("\n", 0, last + 1) + 1
+    column = len(text[line_start : last + 1].encode("utf-8"))
+    return f"line {text.count(chr(10), 0, line_start) + 1} column {column}"
 
 
 def _unexpected(value: Any) -> str:

@@ -8,6 +8,7 @@ Changes made through the backend API show at once: the mock keeps no gateway cac
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -40,6 +41,8 @@ PERMISSIONS_HELD = rule(
 DECISION_AUDITED = rule("gateway.decisions_audited_early_exits_not", f"{_SRC}:589-610")
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+# Rust's to_ascii_uppercase: str.upper() would also turn U+0131 (dotless i) into "I" and U+017F (long s) into "S".
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 _KEY_BODY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -125,7 +128,7 @@ def check_authz(
 def _check(
     backend: Backend, req: AuthzCheckRequest, headers: Mapping[str, str], peer_ip: str, request_id: str
 ) -> Decision:
-    method = rust_trim(req.method).upper()
+    method = rust_trim(req.method).translate(_ASCII_UPPER)
     METHOD_ALLOWED.check(method in METHODS)
     resource = RESOURCE_NOT_EMPTY.found(normalise_resource(req.resource))
     value = rust_trim(req.principal_value)
