@@ -96,6 +96,7 @@ class _Reader:
             if name not in values:
                 self._shape("", f"missing field `{name}`", close + 1)
         SHAPE.allow()
+        UNKNOWN_FIELDS.allow()
         principal_type, principal_value = values["principal"]
         return AuthzCheckRequest(
             principal_type=principal_type,

@@ -35,23 +35,24 @@ _current: ContextVar[list[Firing] | None] = ContextVar("wacht_mock_rule_firings"
 class Rule:
     """A vendor rule. Checks have a status and a message (``{name}`` fields are filled at fire time).
 
-    ``reachable=False`` marks a check production makes but can never fail, because an earlier check always
-    fails first; coverage reports do not expect its deny side. ``decision=True`` marks a rule whose deny side is
-    answered as data (``decide``) rather than raised, such as a gateway denial.
+    ``only`` names the one side that can ever happen: ``"allow"`` for a check production makes but that never
+    fails (an earlier check always fails first), ``"deny"`` for one that never passes in the mock; coverage
+    reports expect just that side. ``decision=True`` marks a rule whose deny side is answered as data
+    (``decide``) rather than raised, such as a gateway denial.
     """
 
     id: str
     source: str
     status: int | None = None
     message: str | None = None
-    reachable: bool = True
+    only: Literal["allow", "deny"] | None = None
     decision: bool = False
 
     @property
     def sides(self) -> tuple[Outcome, ...]:
         """What coverage expects to see: both sides of a check or a decision, ``applied`` for a behaviour."""
         if self.status is not None or self.decision:
-            return ("allow", "deny") if self.reachable else ("allow",)
+            return (self.only,) if self.only is not None else ("allow", "deny")
         return ("applied",)
 
     def check(self, ok: bool, **fields: object) -> None:
@@ -96,13 +97,13 @@ def rule(
     status: int | None = None,
     message: str | None = None,
     *,
-    reachable: bool = True,
+    only: Literal["allow", "deny"] | None = None,
     decision: bool = False,
 ) -> Rule:
     """Declare a rule; ids are unique across the package."""
     if rule_id in _registry:
         raise ValueError(f"rule {rule_id} declared twice")
-    declared = Rule(rule_id, source, status, message, reachable, decision)
+    declared = Rule(rule_id, source, status, message, only, decision)
     _registry[rule_id] = declared
     return declared
 

@@ -33,7 +33,7 @@ KEY_FOUND = rule(
 )
 KEY_NOT_EXPIRED = rule("gateway.key_not_expired", f"{_SRC}:327-331", 401, "api_key_expired")
 OAUTH_UNSUPPORTED = rule(
-    "gateway.oauth_token_unknown", "wacht-mock decision 11 (no OAuth principals)", 401, "invalid_token"
+    "gateway.oauth_token_unknown", "wacht-mock decision 11 (no OAuth principals)", 401, "invalid_token", only="deny"
 )
 PERMISSIONS_HELD = rule(
     "gateway.required_permissions_expression", "platform/src/gateway/validation.rs:99-204", decision=True

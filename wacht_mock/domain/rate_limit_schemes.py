@@ -63,7 +63,7 @@ _UNIT_SECONDS = {
 # unit -> (its bound rule, the highest accepted duration; the lowest is 1, ensured by the duration check).
 # The hour, day, month and calendar_month bounds can never fail: their windows pass 30 days first.
 _UNIT_BOUNDS: dict[str, tuple[Rule, int]] = {
-    unit: (rule(f"schemes.rules.{name}", _RULE_SRC, 400, message, reachable=reachable), high)
+    unit: (rule(f"schemes.rules.{name}", _RULE_SRC, 400, message, only=None if reachable else "allow"), high)
     for unit, name, high, message, reachable in (
         (
             "millisecond",
