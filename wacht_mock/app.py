@@ -7,8 +7,10 @@ production's axum stack runs it: CORS → unknown path (404, no auth) → Bearer
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,13 +26,17 @@ from .domain import gateway
 from .domain.backend import Backend
 from .domain.permissions import PermissionParserCrash
 from .errors import VendorError
+from .faults import default_message
 from .framework import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH
 from .gateway_http import decision_json, denial_json, parse_authz_request
 from .handlers import Call, Reply
+from .journal import JournalEntry
+from .rules import recording
 from .serialise import dumps
 
 log = logging.getLogger("wacht_mock")
 GATEWAY_PATH = "/v1/authz/check"
+GATEWAY_OPERATION = "checkAuthz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,30 +120,71 @@ def error_response(status: int, message: str) -> Response:
     return Response(dumps({"errors": [{"message": message, "code": status}]}), status, media_type="application/json")
 
 
+@dataclass(slots=True)
+class Answer:
+    """What one request got: the response, and what the journal says about it."""
+
+    response: Response
+    operation: str | None = None
+    message: str | None = None
+
+
+class ConnectionDropped(Exception):
+    """Raised from the ASGI app after the response started: transports see the connection close mid-answer."""
+
+
+BLOCKING_SCOPE_KEY = "wacht_mock.blocking"  # set by the in-process bridge: sleep without awaiting
+
+
 class VendorApi:
-    """The ASGI app for everything outside ``/_mock``: the vendor's backend routes."""
+    """The ASGI app for everything outside ``/_mock``: the vendor's backend routes and the gateway."""
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self.respond(request)
+        raw_path = scope.get("raw_path")
+        path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
+        name = operation_name(request.method, path)
+        fault = self.backend.faults.pick(name) if len(self.backend.faults) else None
+        if fault is not None and fault.kind == "latency":
+            await _sleep(scope, fault.latency_ms / 1000)
+        with recording() as firings:
+            if fault is not None and fault.kind == "error":
+                answer = Answer(error_response(fault.status, fault.message or default_message(fault.status)), name)
+            elif fault is not None and fault.kind == "drop":
+                answer = Answer(Response(status_code=500), name)
+            elif path == GATEWAY_PATH:
+                answer = await self.gateway(request)
+            else:
+                answer = await self.respond(request, path)
+        status = 0 if fault is not None and fault.kind in ("drop", "lost_response") else answer.response.status_code
+        self.backend.journal.record(
+            JournalEntry(
+                answer.operation,
+                request.method,
+                path,
+                status,
+                tuple(firings),
+                answer.message,
+                fault.text if fault is not None and fault.kind != "latency" else None,
+            )
+        )
+        if fault is not None and fault.kind in ("drop", "lost_response"):
+            await _drop(send)
         if request.method != "HEAD":
-            await response(scope, receive, send)
+            await answer.response(scope, receive, send)
             return
 
         async def send_headers_only(message: Message) -> None:
             await send({**message, "body": b""} if message["type"] == "http.response.body" else message)
 
-        await response(scope, receive, send_headers_only)
+        await answer.response(scope, receive, send_headers_only)
 
-    async def respond(self, request: Request) -> Response:
-        """Answer one request; never raises."""
-        raw_path = request.scope.get("raw_path")
-        path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else request.scope["path"]
-        if path == GATEWAY_PATH:
-            return await self.gateway(request)
+    async def respond(self, request: Request, path: str) -> Answer:
+        """Answer one backend-API request; never raises."""
+        operation: Operation | None = None
         try:
             route, params = UNKNOWN_PATH.found(match(path))
             body = b""
@@ -153,18 +200,18 @@ class VendorApi:
                 call = Call(deployment, params, request.url.query, request.headers.get("content-type"), body)
                 reply = operation.handler(call)
         except VendorError as exc:
-            return error_response(exc.status, exc.message)
+            return Answer(error_response(exc.status, exc.message), operation.name if operation else None, exc.message)
         except Exception:  # a mock bug must still answer like production's 500, never a traceback
             log.exception("wacht-mock failed on %s %s", request.method, path)
-            return error_response(500, "Something went wrong")
+            return Answer(error_response(500, "Something went wrong"), operation.name if operation else None)
         if reply.body is None:
-            return Response(status_code=reply.status, media_type="application/json")
-        return Response(dumps(reply.body), reply.status, media_type="application/json")
+            return Answer(Response(status_code=reply.status, media_type="application/json"), operation.name)
+        return Answer(Response(dumps(reply.body), reply.status, media_type="application/json"), operation.name)
 
-    async def gateway(self, request: Request) -> Response:
+    async def gateway(self, request: Request) -> Answer:
         """``POST /v1/authz/check``: the gateway's own router, with axum's plain-text answers."""
         if request.method != "POST":
-            return Response(status_code=405, headers={"allow": "POST"})
+            return Answer(Response(status_code=405, headers={"allow": "POST"}))
         body = await _read_capped(request)
         try:
             with self.backend.lock:
@@ -175,15 +222,42 @@ class VendorApi:
                     request.client.host if request.client else "127.0.0.1",
                 )
         except VendorError as exc:
-            return PlainTextResponse(exc.message, exc.status)
+            return Answer(PlainTextResponse(exc.message, exc.status), GATEWAY_OPERATION, exc.message)
         except PermissionParserCrash:
             # Production's parser recurses until the gateway process aborts; the mock answers instead.
-            return PlainTextResponse("gateway process aborted: unbalanced '(' in required_permissions", 500)
+            text = "gateway process aborted: unbalanced '(' in required_permissions"
+            return Answer(PlainTextResponse(text, 500), GATEWAY_OPERATION, text)
         if isinstance(answer, gateway.Decision):
-            return Response(dumps(decision_json(answer)), 200, media_type="application/json")
+            body_json = Response(dumps(decision_json(answer)), 200, media_type="application/json")
+            return Answer(body_json, GATEWAY_OPERATION, answer.reason)
         if answer.plain_text is not None:
-            return PlainTextResponse(answer.plain_text, answer.status)
-        return Response(dumps(denial_json(answer)), answer.status, media_type="application/json")
+            return Answer(PlainTextResponse(answer.plain_text, answer.status), GATEWAY_OPERATION, answer.plain_text)
+        envelope = Response(dumps(denial_json(answer)), answer.status, media_type="application/json")
+        return Answer(envelope, GATEWAY_OPERATION)
+
+
+def operation_name(method: str, path: str) -> str | None:
+    """The vendor operation a request names, or None (unknown path or method)."""
+    if path == GATEWAY_PATH:
+        return GATEWAY_OPERATION if method == "POST" else None
+    found = match(path)
+    if found is None:
+        return None
+    operation = found[0].operations.get("GET" if method == "HEAD" else method)
+    return operation.name if operation is not None else None
+
+
+async def _sleep(scope: Scope, seconds: float) -> None:
+    if scope.get(BLOCKING_SCOPE_KEY):
+        time.sleep(seconds)
+    else:
+        await asyncio.sleep(seconds)
+
+
+async def _drop(send: Send) -> None:
+    """Start an answer that promises a body, then stop: the client sees the connection close mid-response."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
+    raise ConnectionDropped
 
 
 async def _read_capped(request: Request) -> bytes:

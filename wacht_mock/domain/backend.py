@@ -10,7 +10,9 @@ from pydantic import ValidationError
 
 from ..clock import Clock, VirtualClock
 from ..errors import SeedError, VendorError
+from ..faults import Faults
 from ..ids import Ids
+from ..journal import Journal
 from ..models import CreateApiAuthAppRequest, CreateRateLimitSchemeRequest
 from ..rules import rule
 from ..seed import DeploymentSeed, Seed, default_seed
@@ -48,16 +50,38 @@ class Backend:
         self.deployments: dict[int, Deployment] = {}
         self.ids = self._ids
         self._by_secret: dict[str, Deployment] = {}
+        self.journal = Journal()
+        self.faults = Faults()
         self.reset()
 
     def reset(self) -> None:
-        """Throw away every change and rebuild the state from the seed (the clock keeps its time)."""
+        """Throw away every change, the journal and the faults, and rebuild from the seed (the clock keeps its time)."""
         with self.lock:
             ids = self._ids.fresh()
             deployments = {dep.id: _build(i, dep, self.clock, ids) for i, dep in enumerate(self.seed.deployments)}
             self.ids = ids
             self.deployments = deployments
             self._by_secret = {d.secret: d for d in deployments.values()}
+            self.journal = Journal()
+            self.faults = Faults()
+
+    def extend_seed(self, seed: Seed) -> None:
+        """Adopt ``seed`` (the current one plus more) and add what is new to the live state, keeping the rest.
+
+        The whole seed is validated first (a SeedError leaves everything as it was); reset() rebuilds from it.
+        """
+        with self.lock:
+            probe = self._ids.fresh()
+            for i, dep in enumerate(seed.deployments):
+                _build(i, dep, self.clock, probe)
+            self.seed = seed
+            for i, dep in enumerate(seed.deployments):
+                live = self.deployments.get(dep.id)
+                if live is None:
+                    live = self.deployments[dep.id] = _build(i, dep, self.clock, self.ids)
+                    self._by_secret[live.secret] = live
+                else:
+                    _merge(i, dep, live)
 
     def deployment(self, deployment_id: int) -> Deployment:
         """A deployment by id (KeyError when it is not seeded)."""
@@ -84,21 +108,35 @@ class Backend:
 
 def _build(index: int, seed: DeploymentSeed, clock: Clock, ids: Ids) -> Deployment:
     d = Deployment(id=seed.id, plan=seed.plan, secret=seed.backend_secret, clock=clock, ids=ids)
-    d.users = {u.id: User(u.id, u.deleted) for u in seed.users}
-    d.organizations = {o.id: Organization(o.id, o.deleted) for o in seed.organizations}
-    d.workspaces = {w.id: Workspace(w.id, w.organization_id, w.deleted) for w in seed.workspaces}
-    d.memberships = [
+    _merge(index, seed, d)
+    return d
+
+
+def _merge(index: int, seed: DeploymentSeed, d: Deployment) -> None:
+    """Add the seed's entities that ``d`` does not have yet (by id, or by slug for schemes and apps)."""
+    for u in seed.users:
+        d.users.setdefault(u.id, User(u.id, u.deleted))
+    for o in seed.organizations:
+        d.organizations.setdefault(o.id, Organization(o.id, o.deleted))
+    for w in seed.workspaces:
+        d.workspaces.setdefault(w.id, Workspace(w.id, w.organization_id, w.deleted))
+    known = {m.id for m in d.memberships}
+    d.memberships += [
         Membership(m.id, m.user_id, m.organization_id, m.workspace_id, tuple(m.permissions), m.deleted)
         for m in seed.memberships
+        if m.id not in known
     ]
     at = f"deployments[{index}]"
     for i, raw in enumerate(seed.rate_limit_schemes):
         with _seed_entry(f"{at}.rate_limit_schemes[{i}]"):
-            rate_limit_schemes.create_rate_limit_scheme(d, CreateRateLimitSchemeRequest.model_validate(raw))
+            scheme = CreateRateLimitSchemeRequest.model_validate(raw)
+            if scheme.slug not in d.schemes:
+                rate_limit_schemes.create_rate_limit_scheme(d, scheme)
     for i, raw in enumerate(seed.apps):
         with _seed_entry(f"{at}.apps[{i}]"):
-            apps.create_api_auth_app(d, CreateApiAuthAppRequest.model_validate(raw), check_plan=False)
-    return d
+            app = CreateApiAuthAppRequest.model_validate(raw)
+            if app.app_slug not in d.apps:
+                apps.create_api_auth_app(d, app, check_plan=False)
 
 
 @contextmanager

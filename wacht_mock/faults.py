@@ -1,0 +1,133 @@
+"""Injected faults: what a flaky network or a flaky Wacht does to a client, on purpose and replayably.
+
+Each fault targets one vendor operation (or every one), fires for its first ``count`` matching requests or with
+probability ``ratio`` drawn from its own seeded generator, and is one of:
+
+* ``error`` — answer ``status`` in the vendor envelope (the message production's normaliser would write);
+* ``latency`` — wait ``latency_ms`` of real time, then answer normally;
+* ``drop`` — close the connection before any answer;
+* ``lost_response`` — do the work (the write commits, a secret is issued) and then drop the connection: the
+  one-time-secret hazard of ``createApiKey`` and ``rotateApiKeyForApp``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import UsageError
+
+FaultKind = Literal["error", "latency", "drop", "lost_response"]
+KINDS: tuple[FaultKind, ...] = ("error", "latency", "drop", "lost_response")
+
+DEFAULT_MESSAGES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    422: "Invalid request payload",
+    429: "Rate limit exceeded",
+}
+
+
+def default_message(status: int) -> str:
+    """The message production's error normaliser writes for a status."""
+    return DEFAULT_MESSAGES.get(status, "Something went wrong" if status >= 500 else "Request failed")
+
+
+@dataclass
+class Fault:
+    """One fault rule; see the module docstring."""
+
+    kind: FaultKind
+    operation: str | None = None
+    status: int = 500
+    message: str | None = None
+    latency_ms: int = 0
+    count: int | None = None
+    ratio: float | None = None
+    seed: int = 0
+    fired: int = 0
+    _rng: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise UsageError(f"fault kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if (self.count is None) == (self.ratio is None):
+            raise UsageError("a fault needs exactly one of count (first N requests) or ratio (0..1)")
+        if self.count is not None and (not isinstance(self.count, int) or self.count < 0):
+            raise UsageError(f"fault count must be a non-negative integer, got {self.count!r}")
+        if self.ratio is not None and not 0 <= self.ratio <= 1:
+            raise UsageError(f"fault ratio must be between 0 and 1, got {self.ratio!r}")
+        if self.kind == "error" and not 400 <= self.status <= 599:
+            raise UsageError(f"an error fault's status must be 400-599, got {self.status!r}")
+        if self.kind == "latency" and self.latency_ms <= 0:
+            raise UsageError("a latency fault needs latency_ms > 0")
+        self._rng = random.Random(self.seed)
+
+    def matches(self, operation: str | None) -> bool:
+        """Whether this fault fires for the next request to ``operation`` (consumes a count or a draw)."""
+        if self.operation is not None and self.operation != operation:
+            return False
+        if self.count is not None:
+            if self.fired >= self.count:
+                return False
+        elif self._rng.random() >= (self.ratio or 0.0):
+            return False
+        self.fired += 1
+        return True
+
+    @property
+    def text(self) -> str:
+        """A short name for journals: ``error 503``, ``latency 200ms``, ``drop``, ``lost_response``."""
+        if self.kind == "error":
+            return f"error {self.status}"
+        if self.kind == "latency":
+            return f"latency {self.latency_ms}ms"
+        return self.kind
+
+    @classmethod
+    def from_json(cls, body: Any) -> Fault:
+        """A fault from the control plane's JSON (the same field names); UsageError names what is wrong."""
+        if not isinstance(body, dict):
+            raise UsageError("a fault is a JSON object")
+        allowed = {"kind", "operation", "status", "message", "latency_ms", "count", "ratio", "seed"}
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise UsageError(f"unknown fault field {unknown[0]!r}; fields are {', '.join(sorted(allowed))}")
+        if "kind" not in body:
+            raise UsageError("a fault needs a kind: " + ", ".join(KINDS))
+        try:
+            return cls(**body)
+        except TypeError as exc:
+            raise UsageError(f"bad fault: {exc}") from None
+
+
+class Faults:
+    """The active faults of one mock, checked in the order they were added."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> Fault:
+        """Activate a fault; returns it (its ``fired`` counter shows how often it fired)."""
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Remove every fault."""
+        with self._lock:
+            self._faults.clear()
+
+    def pick(self, operation: str | None) -> Fault | None:
+        """The first fault that fires for this request, if any."""
+        with self._lock:
+            return next((f for f in self._faults if f.matches(operation)), None)
+
+    def __len__(self) -> int:
+        return len(self._faults)
