@@ -1,4 +1,4 @@
-"""The control plane under ``/_mock``: health, reset, and the virtual clock.
+"""The control plane under ``/_mock``: health, reset, the virtual clock, the journal and faults.
 
 Never under a vendor path. Misuse gets a 400 in the same envelope, with a message naming the problem.
 """
@@ -13,6 +13,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from .domain.backend import Backend
+from .errors import UsageError
+from .faults import Fault
 from .models import format_timestamp, parse_timestamp
 from .serialise import dumps
 
@@ -60,7 +62,37 @@ def admin_routes(backend: Backend) -> list[BaseRoute]:
                     return _misuse("clock: set must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z")
         return _json(clock_state())
 
+    async def journal(request: Request) -> Response:
+        entries = [
+            {
+                "operation": e.operation,
+                "method": e.method,
+                "path": e.path,
+                "status": e.status,
+                "message": e.message,
+                "fault": e.fault,
+                "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
+            }
+            for e in backend.journal
+        ]
+        return _json({"entries": entries})
+
+    async def faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            backend.faults.clear()
+            return _json({"faults": 0})
+        try:
+            fault = Fault.from_json(json.loads(await request.body() or b"null"))
+        except ValueError:
+            return _misuse('faults: body must be JSON, e.g. {"kind": "error", "status": 503, "count": 1}')
+        except UsageError as exc:
+            return _misuse(f"faults: {exc}")
+        backend.faults.add(fault)
+        return _json({"faults": len(backend.faults)})
+
     return [
+        Route("/_mock/journal", journal, methods=["GET"]),
+        Route("/_mock/faults", faults, methods=["POST", "DELETE"]),
         Route("/_mock/health", health, methods=["GET"]),
         Route("/_mock/reset", reset, methods=["POST"]),
         Route("/_mock/clock", clock, methods=["GET", "POST"]),

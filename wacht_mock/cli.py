@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -55,27 +54,12 @@ def build_backend(seed_path: str | None) -> Backend:
         raise exc.with_source(seed_path or "default seed") from None
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port (IPv4 or IPv6)."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, kind, proto)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(address)
-    sock.listen(2048)
-    return sock
-
-
-def base_url(sock: socket.socket) -> str:
-    """``http://host:port`` of a bound socket."""
-    host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
 def serve(host: str, port: int, seed_path: str | None) -> int:
     """Run the mock until interrupted; print the base URL and every deployment's secret first."""
     import uvicorn
 
     from .app import create_app
+    from .live import base_url, bind, hide_injected_drops
 
     backend = build_backend(seed_path)
     try:
@@ -88,6 +72,7 @@ def serve(host: str, port: int, seed_path: str | None) -> int:
     for d in backend.deployments.values():
         print(f"  deployment {d.id} ({d.plan}): Authorization: Bearer {d.secret}")
     print("  control plane: " + url + "/_mock/health", flush=True)
+    hide_injected_drops()
     config = uvicorn.Config(create_app(backend), log_level="warning", lifespan="off")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
