@@ -7,20 +7,34 @@ from .app import create_app
 from .clock import Clock, VirtualClock
 from .domain.backend import Backend
 from .errors import SeedError, UsageError, VendorError, WachtMockError
+from .faults import Fault, Faults
 from .ids import Ids
-from .rules import Rule, all_rules
+from .journal import Journal, JournalEntry
+from .live import LiveServer, LiveWacht
+from .mock import WachtMock
+from .real import RealWacht
+from .rules import Firing, Rule, all_rules
 from .seed import Seed, default_seed, load_seed, parse_seed
 
 __all__ = [
     "Backend",
     "Clock",
+    "Fault",
+    "Faults",
+    "Firing",
     "Ids",
+    "Journal",
+    "JournalEntry",
+    "LiveServer",
+    "LiveWacht",
+    "RealWacht",
     "Rule",
     "Seed",
     "SeedError",
     "UsageError",
     "VendorError",
     "VirtualClock",
+    "WachtMock",
     "WachtMockError",
     "all_rules",
     "create_app",

@@ -63,3 +63,33 @@ class LiveServer:
         self._server.should_exit = True
         self._thread.join(10)
         self.socket.close()
+
+
+class LiveWacht:
+    """A ``WachtMock`` served over real HTTP on loopback: ``url`` and ``secret`` for any client, ``mock`` for the
+    clock, journal, faults and seeding."""
+
+    def __init__(self, mock: Any = None, sock: socket.socket | None = None) -> None:
+        from .mock import WachtMock
+
+        self.mock: WachtMock = mock if mock is not None else WachtMock()
+        self.server = LiveServer(self.mock.app, sock)
+        self.url = self.server.url
+
+    @property
+    def secret(self) -> str:
+        """The first deployment's backend secret."""
+        return self.mock.secret
+
+    @property
+    def gateway_url(self) -> str:
+        """The gateway shares the origin: ``<url>/v1/authz/check``."""
+        return self.url
+
+    def reset(self) -> None:
+        """Back to the seed (state, journal, faults)."""
+        self.mock.reset()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.stop()

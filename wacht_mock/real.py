@@ -1,0 +1,167 @@
+"""``RealWacht``: the same handle as ``WachtMock``, pointed at a real Wacht deployment.
+
+Requests the code under test sends to ``https://api.wacht.dev`` / ``https://gateway.wacht.dev`` are forwarded to
+the given base URLs (or pass straight through when those are the real hosts). Everything a test creates through
+the handle's clients or routes is remembered and deleted afterwards (keys revoked, apps deleted, schemes
+deleted, in that order), and ``unique(name)`` gives run-unique slugs. Mock-only powers (clock, journal, faults,
+seeding, reset) call ``on_mock_only`` with a reason, which the pytest plugin turns into a skip.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import httpx
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    import respx
+
+API_HOST, GATEWAY_HOST = "api.wacht.dev", "gateway.wacht.dev"
+
+
+def _refuse(reason: str) -> NoReturn:
+    raise UsageError(reason)
+
+
+class RealWacht:
+    """A handle on a real deployment (or anything that speaks its API, such as another wacht-mock server)."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = f"https://{API_HOST}",
+        gateway_url: str = f"https://{GATEWAY_HOST}",
+        run_id: str | None = None,
+        on_mock_only: Callable[[str], NoReturn] = _refuse,
+    ) -> None:
+        self.secret = api_key
+        self.base_url = base_url.rstrip("/")
+        self.gateway_url = gateway_url.rstrip("/")
+        self.prefix = f"wm{run_id or uuid.uuid4().hex[:8]}-"
+        self._mock_only = on_mock_only
+        self._apps: list[str] = []
+        self._schemes: list[str] = []
+        self._keys: list[tuple[str, str]] = []
+        self._forwarder = httpx.Client(timeout=30)
+
+    @property
+    def url(self) -> str:
+        """The backend API's base URL (``wacht_server.url`` in both modes)."""
+        return self.base_url
+
+    def unique(self, name: str) -> str:
+        """A slug unique to this test run: ``wm<run>-<name>``."""
+        return self.prefix + name
+
+    # HTTP
+
+    def client(self) -> httpx.Client:
+        """A sync client on the real backend API, authenticated, remembering what it creates."""
+        return httpx.Client(
+            base_url=self.base_url, headers=self._headers(), event_hooks={"response": [self._track_sync]}, timeout=30
+        )
+
+    def async_client(self) -> httpx.AsyncClient:
+        """The async twin of ``client``."""
+        return httpx.AsyncClient(
+            base_url=self.base_url, headers=self._headers(), event_hooks={"response": [self._track_async]}, timeout=30
+        )
+
+    def route(self, router: respx.Router) -> None:
+        """Forward a respx router's requests for the Wacht hosts to the configured base URLs."""
+        for host, target in ((API_HOST, self.base_url), (GATEWAY_HOST, self.gateway_url)):
+            if httpx.URL(target).host == host:
+                router.route(host=host).pass_through()
+            else:
+                router.route(host=host).mock(side_effect=self._forward_to(target))
+
+    def cleanup(self) -> list[str]:
+        """Delete what this handle saw being created; returns the problems met (best effort, never raises)."""
+        problems: list[str] = []
+        with httpx.Client(base_url=self.base_url, headers=self._headers(), timeout=30) as api:
+            calls: list[tuple[str, str, dict[str, Any] | None]] = [
+                ("POST", f"/api-auth/apps/{app}/keys/{key}/revoke", {}) for app, key in self._keys
+            ]
+            calls += [("DELETE", f"/api-auth/apps/{app}", None) for app in self._apps]
+            calls += [("DELETE", f"/api-auth/rate-limit-schemes/{slug}", None) for slug in self._schemes]
+            for method, path, body in calls:
+                try:
+                    answer = api.request(method, path, json=body)
+                except httpx.HTTPError as exc:
+                    problems.append(f"{method} {path}: {exc}")
+                    continue
+                if answer.status_code >= 400 and answer.status_code != 404:
+                    problems.append(f"{method} {path}: {answer.status_code} {answer.text[:200]}")
+        self._apps.clear()
+        self._schemes.clear()
+        self._keys.clear()
+        self._forwarder.close()
+        return problems
+
+    def _headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.secret}"}
+
+    def _forward_to(self, target: str) -> Callable[[httpx.Request], httpx.Response]:
+        base = httpx.URL(target)
+
+        def forward(request: httpx.Request) -> httpx.Response:
+            url = request.url.copy_with(scheme=base.scheme, host=base.host, port=base.port)
+            answer = self._forwarder.request(request.method, url, headers=request.headers, content=request.read())
+            self._remember(request.method, url.path, answer)
+            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+        return forward
+
+    def _track_sync(self, response: httpx.Response) -> None:
+        response.read()
+        self._remember(response.request.method, response.request.url.path, response)
+
+    async def _track_async(self, response: httpx.Response) -> None:
+        await response.aread()
+        self._remember(response.request.method, response.request.url.path, response)
+
+    def _remember(self, method: str, path: str, response: httpx.Response) -> None:
+        if method != "POST" or response.status_code != 200:
+            return
+        try:
+            body: Any = response.json()
+        except ValueError:
+            return
+        parts = path.strip("/").split("/")
+        if parts == ["api-auth", "apps"]:
+            self._apps.append(body["app_slug"])
+        elif parts == ["api-auth", "rate-limit-schemes"]:
+            self._schemes.append(body["slug"])
+        elif len(parts) >= 4 and parts[:2] == ["api-auth", "apps"] and parts[3] == "keys" and "secret" in body:
+            self._keys.append((body["app_slug"], body["id"]))
+
+    # Mock-only powers
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _MOCK_ONLY:
+            self._mock_only(f"{name} needs wacht-mock ({_MOCK_ONLY[name]}); not available against a real deployment")
+        raise AttributeError(name)
+
+
+_MOCK_ONLY = {
+    "advance": "the virtual clock",
+    "set_time": "the virtual clock",
+    "clock": "the virtual clock",
+    "journal": "the request journal",
+    "faults": "fault injection",
+    "add_fault": "fault injection",
+    "reset": "reset",
+    "add_deployment": "seeding",
+    "add_user": "seeding",
+    "add_organization": "seeding",
+    "add_workspace": "seeding",
+    "add_membership": "seeding",
+    "add_scheme": "seeding",
+    "add_app": "seeding",
+    "backend": "the in-process backend",
+}
