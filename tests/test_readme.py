@@ -1,24 +1,44 @@
-"""The README's examples are true: its Python runs, and the secret and answers it shows are the real ones."""
+"""The README's examples are true: its Python runs, its pytest examples pass as a downstream team's test modules
+(against the mock, and against a "real" deployment played by a live wacht-mock server), and the secret and
+answers it shows are the real ones."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from wacht_mock import LiveWacht
 from wacht_mock.ids import stable_deployment_secret
+
+pytest_plugins = ["pytester"]
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
+# The "In pytest" examples, one test module each, in README order: (module name, its test functions).
+PYTEST_EXAMPLES = [
+    ("test_wacht_mock_example", ["test_creates_the_billing_app"]),
+    ("test_wacht_client_example", ["test_a_fresh_key_may_list_users"]),
+    ("test_wacht_server_example", ["test_lists_the_seeded_app"]),
+    ("test_marker_example", ["test_starter_plans_cannot_create_apps"]),
+    ("test_fault_example", ["test_a_lost_response_leaves_a_key_nobody_holds"]),
+]
 
-def _blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+def _section(title: str) -> str:
+    return README.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
 
 
 def test_readme_has_exactly_the_two_set_up_commands() -> None:
-    set_up = README.split("## Set up", 1)[1].split("\n## ", 1)[0]
-    commands = re.findall(r"```sh\n(.*?)\n```", set_up, flags=re.S)
+    commands = re.findall(r"```sh\n(.*?)\n```", _section("Set up"), flags=re.S)
     assert commands == [
         "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/wacht-mock serve",
         "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest",
@@ -30,8 +50,14 @@ def test_readme_shows_the_real_default_secret() -> None:
     assert shown == {stable_deployment_secret(1)}
 
 
+def test_readme_sections_are_in_order() -> None:
+    titles = re.findall(r"^## (.+)$", README, flags=re.M)
+    at = titles.index("The gateway: authorization checks")
+    assert titles[at : at + 3] == ["The gateway: authorization checks", "In pytest", "In Python"]
+
+
 def test_readme_python_example_runs_and_lists_no_apps() -> None:
-    (example,) = _blocks("python")
+    (example,) = _blocks(_section("In Python"), "python")
     namespace: dict[str, object] = {}
     exec(compile(example, "README.md", "exec"), namespace)
     client = namespace["client"]
@@ -44,3 +70,66 @@ def test_readme_python_example_runs_and_lists_no_apps() -> None:
     expected = re.search(r"# (\{\"data\".*\})", README)
     assert expected is not None
     assert asyncio.run(call()) == json.loads(expected.group(1))
+
+
+def _write_pytest_examples(pytester: pytest.Pytester) -> list[str]:
+    """Each python block of "In pytest" as a test module; returns the node ids expected, in order."""
+    blocks = _blocks(_section("In pytest"), "python")
+    assert len(blocks) == len(PYTEST_EXAMPLES)
+    node_ids = []
+    for block, (module, tests) in zip(blocks, PYTEST_EXAMPLES, strict=True):
+        assert re.findall(r"^def (test_\w+)", block, flags=re.M) == tests, block
+        pytester.makepyfile(**{module: block})
+        node_ids += [f"{module}.py::{test}" for test in tests]
+    return node_ids
+
+
+def test_readme_pytest_examples_pass_as_downstream_tests(pytester: pytest.Pytester) -> None:
+    node_ids = _write_pytest_examples(pytester)
+    result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=5)
+    for node_id in node_ids:
+        result.stdout.fnmatch_lines([f"{node_id} PASSED*"])
+    result.stdout.fnmatch_lines(["*wacht-mock rule coverage: * rule sides (*%)"])
+
+
+@pytest.fixture
+def deployment() -> Iterator[LiveWacht]:
+    """A live wacht-mock server standing in for a real deployment."""
+    live = LiveWacht()
+    yield live
+    live.stop()
+
+
+def test_readme_pytest_examples_against_a_real_deployment(pytester: pytest.Pytester, deployment: LiveWacht) -> None:
+    node_ids = _write_pytest_examples(pytester)
+    result = pytester.runpytest_subprocess(
+        "-v",
+        "-rs",
+        "-p",
+        "no:cacheprovider",
+        "--wacht-target=real",
+        f"--wacht-api-key={deployment.secret}",
+        f"--wacht-base-url={deployment.url}",
+        f"--wacht-gateway-url={deployment.url}",
+    )
+    result.assert_outcomes(passed=1, skipped=4)
+    reasons = {
+        "test_wacht_mock_example.py": "journal needs wacht-mock (the request journal)",
+        "test_wacht_server_example.py": "mock needs wacht-mock (the in-process mock behind wacht_server)",
+        "test_marker_example.py": "@pytest.mark.wacht(plan=...) needs wacht-mock (seeding)",
+        "test_fault_example.py": "add_app needs wacht-mock (seeding)",
+    }
+    for node_id in node_ids:
+        module = node_id.split("::")[0]
+        result.stdout.fnmatch_lines([f"{node_id} PASSED*" if module not in reasons else f"{node_id} SKIPPED*"])
+    for reason in reasons.values():
+        result.stdout.fnmatch_lines([f"SKIPPED [[]1[]] *: {reason}; not available against a real deployment"])
+    # What the examples created on the "real" deployment was cleaned up after them.
+    d = deployment.mock.backend.deployment(1)
+    assert sorted(slug for slug, app in d.apps.items() if app.deleted_at is not None) == sorted(d.apps)
+    assert sorted(slug.split("-", 1)[-1] for slug in d.apps) == ["billing", "users-api"]
+    assert [key.is_active for key in d.keys.values()] == [False]
+    deployment.mock.journal.assert_called("createApiAuthApp", times=2)
+    deployment.mock.journal.assert_called("deleteApiAuthApp", times=2)
+    deployment.mock.journal.assert_called("revokeApiKeyForApp", times=1)

@@ -58,14 +58,14 @@ class Fault:
             raise UsageError(f"fault kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if (self.count is None) == (self.ratio is None):
             raise UsageError("a fault needs exactly one of count (first N requests) or ratio (0..1)")
-        if self.count is not None and (not isinstance(self.count, int) or self.count < 0):
+        if self.count is not None and (not _is_int(self.count) or self.count < 0):
             raise UsageError(f"fault count must be a non-negative integer, got {self.count!r}")
-        if self.ratio is not None and not 0 <= self.ratio <= 1:
+        if self.ratio is not None and (not _is_number(self.ratio) or not 0 <= self.ratio <= 1):
             raise UsageError(f"fault ratio must be between 0 and 1, got {self.ratio!r}")
-        if self.kind == "error" and not 400 <= self.status <= 599:
+        if self.kind == "error" and (not _is_int(self.status) or not 400 <= self.status <= 599):
             raise UsageError(f"an error fault's status must be 400-599, got {self.status!r}")
-        if self.kind == "latency" and self.latency_ms <= 0:
-            raise UsageError("a latency fault needs latency_ms > 0")
+        if self.kind == "latency" and (not _is_number(self.latency_ms) or self.latency_ms <= 0):
+            raise UsageError(f"a latency fault needs latency_ms > 0, got {self.latency_ms!r}")
         self._rng = random.Random(self.seed)
 
     def matches(self, operation: str | None) -> bool:
@@ -104,6 +104,16 @@ class Fault:
             return cls(**body)
         except TypeError as exc:
             raise UsageError(f"bad fault: {exc}") from None
+
+
+def _is_int(value: object) -> bool:
+    """An int, but not a bool (JSON's true is no count)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    """An int or a float, but not a bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class Faults:

@@ -86,9 +86,14 @@ class LiveWacht:
         """The gateway shares the origin: ``<url>/v1/authz/check``."""
         return self.url
 
+    def unique(self, name: str) -> str:
+        """A slug unique to this test run (``name`` itself: the server is reset before each test)."""
+        return self.mock.unique(name)
+
     def reset(self) -> None:
-        """Back to the seed (state, journal, faults)."""
-        self.mock.reset()
+        """Back to how the server started (``WachtMock.restore``): its seed, its clock, no journal, no faults, so
+        nothing one test seeded or advanced reaches the next. ``mock.reset()`` keeps seeding and the clock."""
+        self.mock.restore()
 
     def stop(self) -> None:
         """Stop serving."""

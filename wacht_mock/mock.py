@@ -16,8 +16,9 @@ import httpx
 
 from .app import create_app
 from .clock import VirtualClock
+from .domain import apps, rate_limit_schemes
 from .domain.backend import Backend
-from .errors import UsageError
+from .errors import SeedError, UsageError
 from .faults import Fault, FaultKind, Faults
 from .ids import Ids
 from .inprocess import WachtTransport, call_app
@@ -57,6 +58,7 @@ class WachtMock:
         start = parse_timestamp(now) if isinstance(now, str) else now
         self._seed = data
         self.backend = Backend(parse_seed(data), clock=VirtualClock(start), ids=Ids(id_seed))
+        self._made = (self.backend.seed, data, self.clock.now())
         self.app = create_app(self.backend)
         self.base_url = API_URL
         self.gateway_url = GATEWAY_URL
@@ -112,6 +114,15 @@ class WachtMock:
     def reset(self) -> None:
         """Back to the seed: state, journal and faults (the clock keeps its time)."""
         self.backend.reset()
+
+    def restore(self) -> None:
+        """Back to how this mock was made: its first seed (what the seeding helpers added since is dropped), the
+        clock at its first instant, no journal, no faults. What a mock shared by several tests needs between them."""
+        seed, data, start = self._made
+        with self.backend.lock:
+            self.backend.seed, self._seed = seed, data
+            self.clock.set(start)
+            self.backend.reset()
 
     # Seeding (each call extends the seed, so the entity survives reset)
 
@@ -171,9 +182,11 @@ class WachtMock:
         wanted = self.deployment_id if deployment is None else deployment
 
         def change(data: dict[str, Any]) -> None:
-            for dep in data["deployments"]:
+            for i, dep in enumerate(data["deployments"]):
                 if dep["id"] == wanted:
-                    dep.setdefault(kind, []).append(entry)
+                    entries = dep.setdefault(kind, [])
+                    _refuse_taken_slug(kind, entries, entry, f"deployments[{i}].{kind}[{len(entries)}]")
+                    entries.append(entry)
                     return
             raise UsageError(f"deployment {wanted} is not seeded; add_deployment({wanted}) first")
 
@@ -182,8 +195,16 @@ class WachtMock:
     def _extend(self, change: Any) -> None:
         data = _copy(self._seed)
         change(data)
-        self.backend.extend_seed(parse_seed(data, source="seeding"))
+        try:
+            self.backend.extend_seed(parse_seed(data, source="seeding"))
+        except SeedError as exc:  # a seeded scheme's or app's domain error names "seed"; these came from a call
+            raise exc.with_source("seeding") from None
         self._seed = data
+
+    def unique(self, name: str) -> str:
+        """A slug unique to this test run: ``name`` itself, since every test gets a fresh mock (``RealWacht``
+        prefixes it with the run id), so tests that use it run unchanged against a real deployment."""
+        return name
 
     # HTTP
 
@@ -213,6 +234,16 @@ class WachtMock:
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one httpx request (a respx side effect)."""
         return call_app(self.app, request)
+
+
+def _refuse_taken_slug(kind: str, entries: list[dict[str, Any]], entry: dict[str, Any], where: str) -> None:
+    """A second seeded app or scheme with a taken slug is the vendor's 409, not a silent no-op."""
+    field = {"apps": "app_slug", "rate_limit_schemes": "slug"}.get(kind)
+    if field is None or field not in entry or all(e.get(field) != entry[field] for e in entries):
+        return
+    if kind == "apps":
+        raise SeedError("seeding", where, apps.SLUG_UNIQUE.message or "")
+    raise SeedError("seeding", where, (rate_limit_schemes.SLUG_UNIQUE.message or "").format(slug=entry[field]))
 
 
 def _seed_data(seed: Seed | Mapping[str, Any] | str | Path | None) -> dict[str, Any]:

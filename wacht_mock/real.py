@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import respx
 
 API_HOST, GATEWAY_HOST = "api.wacht.dev", "gateway.wacht.dev"
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 def _refuse(reason: str) -> NoReturn:
@@ -79,6 +80,12 @@ class RealWacht:
                 router.route(host=host).pass_through()
             else:
                 router.route(host=host).mock(side_effect=self._forward_to(target))
+        for target in {self.base_url, self.gateway_url}:  # the forwarder's own requests, even in a strict router
+            url = httpx.URL(target)
+            lookups: dict[str, Any] = {"scheme": url.scheme, "host": url.host}
+            if url.port is not None:
+                lookups["port"] = url.port
+            router.route(**lookups).pass_through()
 
     def cleanup(self) -> list[str]:
         """Delete what this handle saw being created; returns the problems met (best effort, never raises)."""
@@ -111,9 +118,12 @@ class RealWacht:
 
         def forward(request: httpx.Request) -> httpx.Response:
             url = request.url.copy_with(scheme=base.scheme, host=base.host, port=base.port)
-            answer = self._forwarder.request(request.method, url, headers=request.headers, content=request.read())
+            headers = [(k, v) for k, v in request.headers.multi_items() if k != "host"]  # httpx sets the target's
+            answer = self._forwarder.request(request.method, url, headers=headers, content=request.read())
             self._remember(request.method, url.path, answer)
-            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+            # ``content`` is already decoded: the wire's encoding and length headers no longer describe it
+            kept = [(k, v) for k, v in answer.headers.multi_items() if k not in _WIRE_HEADERS]
+            return httpx.Response(answer.status_code, headers=kept, content=answer.content)
 
         return forward
 
@@ -164,4 +174,5 @@ _MOCK_ONLY = {
     "add_scheme": "seeding",
     "add_app": "seeding",
     "backend": "the in-process backend",
+    "mock": "the in-process mock behind wacht_server",
 }

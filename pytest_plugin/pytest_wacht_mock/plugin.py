@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from wacht_mock import LiveWacht, RealWacht, WachtMock
 
 MARKER_ARGS = ("plan", "seed", "now", "strict")
+_MARKER_POWERS = {"plan": "seeding", "seed": "seeding", "now": "the virtual clock"}
 _FIRINGS = pytest.StashKey[set[tuple[str, str]]]()
 _USED = pytest.StashKey[bool]()
 _RUN_ID = pytest.StashKey[str]()
@@ -119,12 +120,16 @@ def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtMock | RealWacht
     strict = bool(options.pop("strict", False)) or config.getoption("--wacht-strict")
     handle: WachtMock | RealWacht
     if config.getoption("--wacht-target") == "real":
+        for name, power in _MARKER_POWERS.items():
+            if options.get(name) is not None:
+                where = f"@pytest.mark.wacht({name}=...)"
+                _skip_mock_only(f"{where} needs wacht-mock ({power}); not available against a real deployment")
         handle = _real(config)
     else:
         try:
             handle = WachtMock(**options)
-        except (WachtMockError, ValueError, TypeError) as exc:
-            pytest.fail(f"@pytest.mark.wacht: {exc}", pytrace=False)
+        except (WachtMockError, ValueError, TypeError) as exc:  # one line, not the message twice over a chain
+            raise pytest.fail.Exception(f"@pytest.mark.wacht: {exc}", pytrace=False) from None
     router = respx.mock(assert_all_called=False, assert_all_mocked=strict)
     handle.route(router)
     if not strict:
@@ -189,8 +194,9 @@ def _coverage(firings: set[tuple[str, str]]) -> dict[str, Any]:
     return {"covered": covered, "total": total, "percent": percent, "missing": missing, "rules": rules}
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """xdist controller: merge each worker's firings."""
+    """xdist controller: merge each worker's firings (an optional hook: pytest-xdist may not be installed)."""
     output = getattr(node, "workeroutput", {})
     node.config.stash[_FIRINGS].update((rule_id, side) for rule_id, side in output.get("wacht_firings", []))
     node.config.stash[_USED] = node.config.stash[_USED] or output.get("wacht_used", False)
