@@ -47,3 +47,12 @@ def test_unknown_control_plane_path_is_the_vendor_404(mock: Mock) -> None:
     with mock.client(None) as anon:
         response = anon.get("/_mock/nothing")
     assert (response.status_code, response.json()) == (404, error(404, "Not found"))
+
+
+def test_wrong_method_on_the_control_plane_is_405_and_not_journaled(mock: Mock) -> None:
+    with mock.client(None) as anon:
+        response = anon.get("/_mock/faults")
+        missing = anon.post("/_mock/nothing")
+    assert (response.status_code, response.json()) == (405, error(405, "Method not allowed"))
+    assert (missing.status_code, missing.json()) == (404, error(404, "Not found"))
+    assert len(mock.backend.journal) == 0

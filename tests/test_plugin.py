@@ -498,7 +498,9 @@ def test_the_handle_points_at_the_deployment(wacht_mock):
     assert isinstance(wacht_mock, RealWacht)
     assert (wacht_mock.base_url, wacht_mock.gateway_url, wacht_mock.secret) == (BASE, BASE, SECRET)
     slug = wacht_mock.unique("billing")
-    assert slug.startswith("wm") and slug.endswith("-billing") and len(slug) == len("wm12345678-billing")
+    prefix, test_token, name = slug.split("-")
+    assert (len(prefix), len(test_token), name) == (len("wm12345678"), 6, "billing"), slug
+    assert wacht_mock.unique("billing") == slug
 
 
 def test_wacht_client_creates_a_scheme_an_app_and_keys(wacht_mock, wacht_client):
@@ -620,10 +622,11 @@ def test_real_target_mode_forwards_cleans_up_and_skips_mock_only_powers(
     result.stdout.no_fnmatch_line("*wacht-mock rule coverage*")
 
     deployment = live.mock.backend.deployment(1)
-    left = {slug.split("-", 1)[1] for slug, app in deployment.apps.items() if app.deleted_at is None}
-    deleted = {slug.split("-", 1)[1] for slug, app in deployment.apps.items() if app.deleted_at is not None}
+    left = {slug.split("-", 2)[2] for slug, app in deployment.apps.items() if app.deleted_at is None}
+    deleted = {slug.split("-", 2)[2] for slug, app in deployment.apps.items() if app.deleted_at is not None}
     assert (left, deleted) == ({"kept"}, {"client", "routed", "async", "server"})
     assert len({slug.split("-", 1)[0] for slug in deployment.apps}) == 1  # one run id
+    assert len({slug.split("-", 2)[1] for slug in deployment.apps}) == 5  # one token per test
     assert len(deployment.keys) == 4 and all(not key.is_active for key in deployment.keys.values())
     assert deployment.schemes == {}
 

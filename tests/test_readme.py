@@ -128,7 +128,7 @@ def test_readme_pytest_examples_against_a_real_deployment(pytester: pytest.Pytes
     # What the examples created on the "real" deployment was cleaned up after them.
     d = deployment.mock.backend.deployment(1)
     assert sorted(slug for slug, app in d.apps.items() if app.deleted_at is not None) == sorted(d.apps)
-    assert sorted(slug.split("-", 1)[-1] for slug in d.apps) == ["billing", "users-api"]
+    assert sorted(slug.split("-", 2)[-1] for slug in d.apps) == ["billing", "users-api"]
     assert [key.is_active for key in d.keys.values()] == [False]
     deployment.mock.journal.assert_called("createApiAuthApp", times=2)
     deployment.mock.journal.assert_called("deleteApiAuthApp", times=2)

@@ -148,3 +148,20 @@ def test_injected_ids_drive_key_ids_and_secrets_and_reset_replays_them() -> None
     assert first[1] == "kk_" + "A" * 43
     backend.reset()
     assert issue() == first
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "entry"),
+    [
+        (
+            "rate_limit_schemes",
+            "slug",
+            {"slug": "s", "name": "S", "rules": [{"unit": "hour", "duration": 1, "max_requests": 9}]},
+        ),
+        ("apps", "app_slug", {"app_slug": "a", "name": "A", "key_prefix": "kk"}),
+    ],
+)
+def test_a_slug_seeded_twice_is_named(kind: str, key: str, entry: dict[str, Any]) -> None:
+    with pytest.raises(SeedError) as raised:
+        parse_seed(_dep(**{kind: [entry, entry]}), source="s.yaml")
+    assert str(raised.value) == f"s.yaml: deployments[0].{kind}[1].{key}: {key} {entry[key]!r} is used twice"

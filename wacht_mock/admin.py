@@ -27,6 +27,9 @@ def _misuse(message: str) -> Response:
     return _json({"errors": [{"message": message, "code": 400}]}, 400)
 
 
+CONTROL_PATHS = frozenset({"/_mock/health", "/_mock/reset", "/_mock/clock", "/_mock/journal", "/_mock/faults"})
+
+
 def admin_routes(backend: Backend) -> list[BaseRoute]:
     """Starlette routes for the control plane of ``backend``."""
 

@@ -21,7 +21,7 @@ from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
 from . import handlers
-from .admin import admin_routes
+from .admin import CONTROL_PATHS, admin_routes
 from .domain import gateway
 from .domain.backend import Backend
 from .domain.permissions import PermissionParserCrash
@@ -146,6 +146,11 @@ class VendorApi:
         request = Request(scope, receive)
         raw_path = scope.get("raw_path")
         path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
+        if path.startswith("/_mock/"):
+            # The control plane's leftovers (unknown path, wrong method): not vendor traffic, not journaled.
+            status, text = (405, "Method not allowed") if path in CONTROL_PATHS else (404, "Not found")
+            await error_response(status, text)(scope, receive, send)
+            return
         name = operation_name(request.method, path)
         fault = self.backend.faults.pick(name) if len(self.backend.faults) else None
         if fault is not None and fault.kind == "latency":

@@ -9,6 +9,7 @@ seeding, reset) call ``on_mock_only`` with a reason, which the pytest plugin tur
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -43,7 +44,8 @@ class RealWacht:
         self.secret = api_key
         self.base_url = base_url.rstrip("/")
         self.gateway_url = gateway_url.rstrip("/")
-        self.prefix = f"wm{run_id or uuid.uuid4().hex[:8]}-"
+        self.run_id = run_id or uuid.uuid4().hex[:8]
+        self.prefix = f"wm{self.run_id}-"
         self._mock_only = on_mock_only
         self._apps: list[str] = []
         self._schemes: list[str] = []
@@ -56,8 +58,12 @@ class RealWacht:
         return self.base_url
 
     def unique(self, name: str) -> str:
-        """A slug unique to this test run: ``wm<run>-<name>``."""
+        """A slug unique to this run (and test, after ``for_test``): ``wm<run>-[<test>-]<name>``."""
         return self.prefix + name
+
+    def for_test(self, test_id: str) -> None:
+        """Make ``unique`` names specific to one test too: deleted apps keep their slugs, so tests must not share."""
+        self.prefix = f"wm{self.run_id}-{hashlib.sha256(test_id.encode()).hexdigest()[:6]}-"
 
     # HTTP
 

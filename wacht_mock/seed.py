@@ -163,6 +163,11 @@ def _check_references(seed: Seed, source: str) -> None:
             for j, entry_id in enumerate(ids):
                 if entry_id in ids[:j]:
                     raise fail(f"{at}.{name}[{j}].id", f"id {entry_id} is used twice")
+        for name, key in (("rate_limit_schemes", "slug"), ("apps", "app_slug")):
+            slugs = [entry.get(key) for entry in getattr(dep, name)]
+            for j, slug in enumerate(slugs):
+                if slug is not None and slug in slugs[:j]:
+                    raise fail(f"{at}.{name}[{j}].{key}", f"{key} {slug!r} is used twice")
         users = {u.id for u in dep.users}
         organizations = {o.id for o in dep.organizations}
         workspaces = {w.id for w in dep.workspaces}

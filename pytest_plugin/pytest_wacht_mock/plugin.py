@@ -125,6 +125,7 @@ def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtMock | RealWacht
                 where = f"@pytest.mark.wacht({name}=...)"
                 _skip_mock_only(f"{where} needs wacht-mock ({power}); not available against a real deployment")
         handle = _real(config)
+        handle.for_test(request.node.nodeid)
     else:
         try:
             handle = WachtMock(**options)
@@ -172,6 +173,8 @@ def wacht_server(_wacht_live: LiveWacht | RealWacht, request: pytest.FixtureRequ
     if isinstance(_wacht_live, LiveWacht):
         _collect(request.config, _wacht_live.mock)
         _wacht_live.reset()
+    else:
+        _wacht_live.for_test(request.node.nodeid)
     yield _wacht_live
     if not isinstance(_wacht_live, LiveWacht):
         problems = _wacht_live.cleanup()
