@@ -18,7 +18,7 @@ from ..rules import rule
 from ..seed import DeploymentSeed, Seed, default_seed
 from . import apps, rate_limit_schemes
 from .state import Deployment, Membership, Organization, User, Workspace, epoch_ms
-from .text import rust_trim
+from .text import rust_trim, visible_ascii
 
 _AUTH_SRC = "platform/src/middleware/deployment_context.rs:17-91"
 
@@ -93,7 +93,7 @@ class Backend:
         if (
             authorization is None
             or not authorization.startswith("Bearer ")
-            or not all(c == "\t" or " " <= c <= "~" for c in authorization)
+            or not visible_ascii(authorization)
         ):
             BEARER_REQUIRED.deny()
         BEARER_REQUIRED.allow()

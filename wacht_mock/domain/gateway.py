@@ -20,7 +20,7 @@ from . import rate_limiting
 from .backend import Backend
 from .permissions import check_permissions, effective_permissions, required_expression
 from .state import AuditRecord, Deployment, Key, RuleState
-from .text import rust_trim
+from .text import rust_trim, visible_ascii
 
 _SRC = "platform/src/gateway/handlers.rs"
 
@@ -191,7 +191,7 @@ def _check(
         key.metadata,
         states,
         retry_after,
-        {name: v for name, v in answer_headers.items() if _visible_ascii(v)},
+        {name: v for name, v in answer_headers.items() if visible_ascii(v)},
     )
 
 
@@ -213,14 +213,14 @@ def _user_agent(req: AuthzCheckRequest, headers: Mapping[str, str]) -> str:
     if header is None:
         return "unknown"
     # A header that is not visible ASCII fails to_str(): "unknown", without falling back to user-agent.
-    return rust_trim(header) if _visible_ascii(header) else "unknown"
+    return rust_trim(header) if visible_ascii(header) else "unknown"
 
 
 def _client_ip(req: AuthzCheckRequest, headers: Mapping[str, str], peer_ip: str) -> str:
     if req.client_ip is not None and rust_trim(req.client_ip):
         return rust_trim(req.client_ip)
     header = headers.get("x-original-client-ip")
-    if header is not None and _visible_ascii(header):
+    if header is not None and visible_ascii(header):
         return rust_trim(header)
     return peer_ip
 
@@ -237,10 +237,6 @@ def _identity(key: Key) -> Identity:
         key.organization_membership_id,
         key.workspace_membership_id,
     )
-
-
-def _visible_ascii(value: str) -> bool:
-    return all(c == "\t" or " " <= c <= "~" for c in value)
 
 
 def _valid_header_value(value: str) -> bool:

@@ -12,3 +12,8 @@ _RUST_WHITESPACE = (
 def rust_trim(text: str) -> str:
     """``str::trim`` as Rust does it."""
     return text.strip(_RUST_WHITESPACE)
+
+
+def visible_ascii(value: str) -> bool:
+    """What http's ``HeaderValue::to_str`` accepts: visible ASCII and tab only."""
+    return all(c == "\t" or " " <= c <= "~" for c in value)
