@@ -84,6 +84,11 @@ _UNIT_BOUNDS: dict[str, tuple[Rule, int]] = {
 WINDOW_LIMIT_SECONDS = 2_592_000
 
 
+def unit_bound(unit: str) -> Rule:
+    """The per-unit duration bound rule of a unit."""
+    return _UNIT_BOUNDS[unit][0]
+
+
 def window_seconds(unit: str, duration: int) -> int:
     """The window in whole seconds as the validator computes it (milliseconds use integer division)."""
     if unit == "millisecond":
