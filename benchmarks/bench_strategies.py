@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from conftest import SEED  # noqa: E402  (the test suite's seed: users, organizations, plans)
+from conftest import SEED
 
-from wacht_mock import WachtMock  # noqa: E402
-from wacht_mock.strategies import create_app_requests, invalid_requests  # noqa: E402
+from wacht_mock import WachtMock
+from wacht_mock.strategies import create_app_requests, invalid_requests
 
 EXAMPLES = 2000
 CREATE_APP_RULES = (

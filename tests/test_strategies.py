@@ -73,7 +73,7 @@ def test_the_rules_cover_business_and_framework_rules() -> None:
 def test_asking_for_an_unknown_rule_or_one_the_seed_cannot_break_is_refused() -> None:
     with pytest.raises(ValueError, match="no invalid strategy for rule 'nope'"):
         invalid_requests(SOURCE, rule="nope")
-    with pytest.raises(ValueError, match="the seed cannot break 'apps.create.requires_growth_plan'"):
+    with pytest.raises(ValueError, match=r"the seed cannot break 'apps\.create\.requires_growth_plan'"):
         invalid_requests(WachtMock(), rule="apps.create.requires_growth_plan")
 
 
