@@ -53,7 +53,15 @@ def test_readme_shows_the_real_default_secret() -> None:
 def test_readme_sections_are_in_order() -> None:
     titles = re.findall(r"^## (.+)$", README, flags=re.M)
     at = titles.index("The gateway: authorization checks")
-    assert titles[at : at + 3] == ["The gateway: authorization checks", "In pytest", "In Python"]
+    assert titles[at : at + 4] == ["The gateway: authorization checks", "In pytest", "Hypothesis", "In Python"]
+
+
+def test_readme_strategies_example_runs(pytester: pytest.Pytester) -> None:
+    strategies = _section("Hypothesis").split("### State machine", 1)[0]
+    (example,) = _blocks(strategies, "python")
+    pytester.makepyfile(test_readme_strategies=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=4)
 
 
 def test_readme_python_example_runs_and_lists_no_apps() -> None:

@@ -90,11 +90,7 @@ class Backend:
     def authenticate(self, authorization: str | None) -> Deployment:
         """Backend-API authentication: ``Bearer <secret>`` → the deployment, or production's 401s."""
         # http's HeaderValue::to_str accepts only visible ASCII and tab; anything else reads as "no header".
-        if (
-            authorization is None
-            or not authorization.startswith("Bearer ")
-            or not visible_ascii(authorization)
-        ):
+        if authorization is None or not authorization.startswith("Bearer ") or not visible_ascii(authorization):
             BEARER_REQUIRED.deny()
         BEARER_REQUIRED.allow()
         deployment = KNOWN_SECRET.found(self._by_secret.get(rust_trim(authorization[len("Bearer ") :])))
