@@ -41,7 +41,8 @@ def test_readme_has_exactly_the_two_set_up_commands() -> None:
     commands = re.findall(r"```sh\n(.*?)\n```", _section("Set up"), flags=re.S)
     assert commands == [
         "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/wacht-mock serve",
-        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && npm ci --prefix contracts/sdk && .venv/bin/python -m pytest",
+        "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && npm ci --prefix contracts/sdk"
+        " && .venv/bin/python -m pytest",
     ]
 
 
