@@ -1,6 +1,6 @@
 """wacht-mock: a contract-testing fake of Wacht's API auth backend.
 
-Cheap to import: no uvicorn and no Hypothesis here (the pytest plugin loads this module in every run).
+Cheap to import: no uvicorn and no Hypothesis here (the pytest plugin imports it as soon as a test uses a fixture).
 """
 
 from .app import create_app
