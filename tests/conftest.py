@@ -108,3 +108,68 @@ def ok(response: httpx.Response) -> Any:
     """The JSON of a response that must be a 200 (the body is shown when it is not)."""
     assert response.status_code == 200, response.text
     return response.json()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def contract_conformance() -> Iterator[list[str]]:
+    """Every response a ``VendorApi`` gives in this test process is validated against contracts/*.yaml.
+
+    Wraps ``VendorApi.__call__`` on the class, so in-process apps and in-thread live servers are covered
+    (subprocess servers are not). A violation raises ``AssertionError`` from the app, which fails the test that
+    made the request; violations that a server thread swallowed fail the session at teardown.
+    """
+    from contextvars import ContextVar
+
+    import conformance
+
+    from wacht_mock.app import VendorApi
+    from wacht_mock.faults import Fault, Faults
+
+    original = VendorApi.__call__
+    original_pick = Faults.pick
+    picked: ContextVar[Fault | None] = ContextVar("picked_fault", default=None)
+    violations: list[str] = []
+
+    def pick(self: Faults, operation: str | None) -> Fault | None:
+        fault = original_pick(self, operation)
+        picked.set(fault)
+        return fault
+
+    async def checked(self: VendorApi, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await original(self, scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        picked.set(None)
+        await original(self, scope, receive, capture)
+        fault = picked.get()
+        raw_path = scope.get("raw_path")
+        path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
+        try:
+            conformance.validate(
+                scope["method"],
+                path,
+                start["status"],
+                headers.get("content-type"),
+                b"".join(chunks),
+                injected=fault is not None and fault.kind == "error",
+            )
+        except AssertionError as exc:
+            violations.append(str(exc))
+            raise
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(VendorApi, "__call__", checked)
+        patch.setattr(Faults, "pick", pick)
+        yield violations
+    assert not violations, "contract violations:\n" + "\n".join(violations)
