@@ -151,7 +151,8 @@ class VendorApi:
             status, text = (405, "Method not allowed") if path in CONTROL_PATHS else (404, "Not found")
             await error_response(status, text)(scope, receive, send)
             return
-        name = operation_name(request.method, path)
+        found = match(path)
+        name = operation_name(request.method, path, found)
         fault = self.backend.faults.pick(name) if len(self.backend.faults) else None
         if fault is not None and fault.kind == "latency":
             await _sleep(scope, fault.latency_ms / 1000)
@@ -163,7 +164,7 @@ class VendorApi:
             elif path == GATEWAY_PATH:
                 answer = await self.gateway(request)
             else:
-                answer = await self.respond(request, path)
+                answer = await self.respond(request, path, found)
         status = 0 if fault is not None and fault.kind in ("drop", "lost_response") else answer.response.status_code
         self.backend.journal.record(
             JournalEntry(
@@ -187,11 +188,11 @@ class VendorApi:
 
         await answer.response(scope, receive, send_headers_only)
 
-    async def respond(self, request: Request, path: str) -> Answer:
+    async def respond(self, request: Request, path: str, found: tuple[Route, tuple[str, ...]] | None) -> Answer:
         """Answer one backend-API request; never raises."""
         operation: Operation | None = None
         try:
-            route, params = UNKNOWN_PATH.found(match(path))
+            route, params = UNKNOWN_PATH.found(found)
             body = b""
             operation = route.operations.get("GET" if request.method == "HEAD" else request.method)
             if operation is not None and operation.takes_body:
@@ -241,11 +242,10 @@ class VendorApi:
         return Answer(envelope, GATEWAY_OPERATION)
 
 
-def operation_name(method: str, path: str) -> str | None:
-    """The vendor operation a request names, or None (unknown path or method)."""
+def operation_name(method: str, path: str, found: tuple[Route, tuple[str, ...]] | None) -> str | None:
+    """The vendor operation a request names (``found`` is ``match(path)``), or None (unknown path or method)."""
     if path == GATEWAY_PATH:
         return GATEWAY_OPERATION if method == "POST" else None
-    found = match(path)
     if found is None:
         return None
     operation = found[0].operations.get("GET" if method == "HEAD" else method)
