@@ -1,15 +1,17 @@
-"""``wacht-mock``: the command line. ``serve`` runs the mock on loopback with uvicorn."""
+"""``wacht-mock``: the command line. ``serve`` runs the mock on loopback with uvicorn; ``verify`` runs the
+scenario contracts against any backend (the real Wacht included)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
 from .clock import VirtualClock
 from .domain.backend import Backend
-from .errors import SeedError
+from .errors import SeedError, UsageError
 from .seed import Seed, default_seed, load_seed
 
 DEFAULT_HOST = "127.0.0.1"
@@ -32,6 +34,21 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
     )
     serve.add_argument("--seed", metavar="FILE", help="seed file, YAML or JSON (default: deployment 1 on growth)")
+    verify = commands.add_parser("verify", help="run the scenario contracts against a backend (mock or real)")
+    verify.add_argument("--base-url", required=True, metavar="URL", help="the backend API, e.g. https://api.wacht.dev")
+    verify.add_argument("--api-key", metavar="KEY", help="the deployment's backend secret (default: $WACHT_API_KEY)")
+    verify.add_argument("--gateway-url", metavar="URL", help="the gateway, e.g. https://gateway.wacht.dev")
+    verify.add_argument(
+        "--starter-api-key", metavar="KEY", help="a secret of a deployment not on Growth (for the plan-gate scenario)"
+    )
+    verify.add_argument(
+        "--context", metavar="FILE", help="YAML naming the target's seeded user, organizations and workspaces"
+    )
+    verify.add_argument(
+        "--burst", action="store_true", help="also trip the backend API's rate limit (over 1000 requests, run last)"
+    )
+    verify.add_argument("--scenarios", metavar="DIR", help="scenario directory (default: the ones wacht-mock ships)")
+    verify.add_argument("--only", metavar="NAME", action="append", help="run only these scenarios (repeatable)")
     return parser
 
 
@@ -78,12 +95,48 @@ def serve(host: str, port: int, seed_path: str | None) -> int:
     return 0
 
 
+def verify(args: argparse.Namespace) -> int:
+    """Run the scenarios, print one line per scenario and the summary by rule; 1 on any mismatch."""
+    from pathlib import Path
+
+    from . import app  # noqa: F401  (importing the routes declares every rule)
+    from .rules import all_rules
+    from .verify import Target, TargetContext, load_scenarios
+    from .verify import verify as run
+
+    api_key = args.api_key or os.environ.get("WACHT_API_KEY")
+    if not api_key:
+        raise UsageError("verify needs --api-key KEY (or WACHT_API_KEY in the environment)")
+    known = {r.id for r in all_rules()}
+    scenarios = load_scenarios(Path(args.scenarios) if args.scenarios else None, known_rules=known)
+    if args.only:
+        unknown = sorted(set(args.only) - {s.name for s in scenarios})
+        if unknown:
+            raise UsageError(f"--only: no scenario named {unknown[0]!r}")
+        scenarios = [s for s in scenarios if s.name in args.only]
+    target = Target(
+        base_url=args.base_url,
+        api_key=api_key,
+        gateway_url=args.gateway_url,
+        starter_api_key=args.starter_api_key,
+        context=TargetContext.load(args.context) if args.context else None,
+        burst=args.burst,
+    )
+    print(f"wacht-mock verify: {len(scenarios)} scenarios against {args.base_url}", flush=True)
+    report = run(target, scenarios, echo=lambda line: print(line, flush=True))
+    for line in report.summary_lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wacht-mock`` console script."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "verify":
+            return verify(args)
         return serve(args.host, args.port, args.seed)
-    except SeedError as exc:
+    except (SeedError, UsageError) as exc:
         print(f"wacht-mock: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

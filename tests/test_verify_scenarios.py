@@ -1,0 +1,90 @@
+"""The scenario contracts against the mock's live server: every scenario passes, every step fires the rules it
+names, and together they exercise every named vendor rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from wacht_mock import LiveWacht, WachtMock, all_rules
+from wacht_mock.rules import Firing
+from wacht_mock.verify import Scenario, Target, TargetContext, load_scenarios, verify
+from wacht_mock.verify.runner import Report
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = ROOT / "contracts" / "verify-target"
+SCENARIOS = load_scenarios(known_rules={r.id for r in all_rules()})
+
+
+def full_target(live: LiveWacht) -> Target:
+    """Everything a target can provide: Growth, a starter deployment, seeded users, the gateway, bursts."""
+    return Target(
+        base_url=live.url,
+        api_key=live.mock.secret_for(1),
+        gateway_url=live.gateway_url,
+        starter_api_key=live.mock.secret_for(2),
+        context=TargetContext.load(TARGET / "context.yaml"),
+        burst=True,
+    )
+
+
+@dataclass
+class Run:
+    """One verify run against a live mock, with the rules each step fired (read from the mock's journal)."""
+
+    report: Report
+    fired: dict[tuple[str, int], list[Firing]] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def run() -> Iterator[Run]:
+    live = LiveWacht(WachtMock(seed=TARGET / "seed.yaml"))
+    starts: dict[tuple[str, int], int] = {}
+    result = Run(Report([]))
+
+    def on_step(scenario: Scenario, index: int, phase: Literal["start", "end"]) -> None:
+        journal = live.mock.journal.entries
+        if phase == "start":
+            starts[scenario.name, index] = len(journal)
+        else:
+            entries = journal[starts[scenario.name, index] :]
+            result.fired[scenario.name, index] = [f for e in entries for f in e.rules]
+
+    try:
+        result.report = verify(full_target(live), SCENARIOS, echo=result.lines.append, on_step=on_step)
+        yield result
+    finally:
+        live.stop()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_scenario_passes_against_the_mock(run: Run, scenario: Scenario) -> None:
+    result = next(r for r in run.report.results if r.scenario.name == scenario.name)
+    assert result.outcome == "pass", "\n".join(result.lines())
+    assert result.cleanup_problems == []
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_scenario_steps_fire_the_rules_they_name(run: Run, scenario: Scenario) -> None:
+    for index, step in enumerate(scenario.steps, start=1):
+        fired = {f.rule_id for f in run.fired[scenario.name, index]}
+        silent = [r for r in step.rules if r not in fired]
+        assert not silent, f"{scenario.file}: {scenario.name} step {index} ({step.request}) never fired {silent}"
+
+
+def test_scenarios_together_exercise_every_named_rule(run: Run) -> None:
+    fired = {f.rule_id for firings in run.fired.values() for f in firings}
+    named = {r for s in SCENARIOS for r in s.rules}
+    missing = sorted({r.id for r in all_rules()} - (fired & named))
+    assert missing == [], f"rules no scenario step names and exercises: {missing}"
+
+
+def test_every_scenario_says_what_it_is_about_and_which_rules() -> None:
+    assert SCENARIOS, "no scenarios loaded"
+    for scenario in SCENARIOS:
+        assert scenario.rules, f"{scenario.name} names no rule"

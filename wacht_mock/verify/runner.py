@@ -1,0 +1,392 @@
+"""Running scenarios against a target: any base URL that speaks Wacht's backend API (and gateway).
+
+Each scenario gets its own prefix (``wm<run>-<scenario hash>-``, available as ``${prefix}``); what it creates is
+tracked from the answers and deleted when it ends (keys revoked, apps deleted, schemes deleted), pass or fail.
+Requirements the target cannot meet skip the scenario with the reason. Steps run in order and stop at the first
+mismatch, since later steps build on earlier ones.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import yaml
+
+from ..errors import UsageError
+from ..real import RealWacht
+from .matching import mismatches
+from .scenario import Requirement, Scenario, ScenarioError, Step
+
+Outcome = Literal["pass", "fail", "skip"]
+StepHook = Callable[[Scenario, int, Literal["start", "end"]], None]
+_PLACEHOLDER_START = "${"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetContext:
+    """What a target deployment already has, for scenarios that need seeded users (``requires: [users]``).
+
+    ``user`` belongs to ``organization`` and to ``workspace`` (a workspace of ``organization``);
+    ``other_organization`` is one ``user`` does not belong to, and ``other_workspace`` is a workspace of
+    ``organization`` that ``user`` does not belong to.
+    """
+
+    user: int
+    organization: int
+    workspace: int
+    other_organization: int
+    other_workspace: int
+
+    @classmethod
+    def load(cls, path: str | Path) -> TargetContext:
+        """Read a context file (YAML or JSON mapping of the five ids); problems are one line naming the file."""
+        name = str(path)
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise UsageError(f"{name}: cannot read the context file: {' '.join(str(exc).split())}") from None
+        fields = list(cls.__dataclass_fields__)
+        if not isinstance(data, dict):
+            raise UsageError(f"{name}: the context file must be a mapping of {', '.join(fields)}")
+        unknown = sorted(set(data) - set(fields))
+        missing = [f for f in fields if f not in data]
+        if unknown or missing:
+            problem = f"unknown key {unknown[0]!r}" if unknown else f"missing {', '.join(missing)}"
+            raise UsageError(f"{name}: {problem} (the context needs {', '.join(fields)})")
+        bad = [f for f in fields if isinstance(data[f], bool) or not isinstance(data[f], int)]
+        if bad:
+            raise UsageError(f"{name}: {bad[0]}: expected an integer id, got {data[bad[0]]!r}")
+        return cls(**{f: data[f] for f in fields})
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where and as whom to run: the backend API, its secret, and what else the target can provide."""
+
+    base_url: str
+    api_key: str
+    gateway_url: str | None = None
+    starter_api_key: str | None = None
+    context: TargetContext | None = None
+    burst: bool = False
+    timeout: float = 30.0
+
+
+@dataclass(slots=True)
+class StepFailure:
+    """The step that did not get the expected answer, and every difference found."""
+
+    index: int
+    request: str
+    problems: list[str]
+    rules: list[str]
+
+
+@dataclass(slots=True)
+class ScenarioResult:
+    """One scenario's outcome: passed, failed at a step, or skipped for a reason."""
+
+    scenario: Scenario
+    outcome: Outcome
+    reason: str = ""
+    failure: StepFailure | None = None
+    steps_run: int = 0
+    cleanup_problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The report line, plus indented detail for a failure or a cleanup problem."""
+        name = self.scenario.name
+        if self.outcome == "skip":
+            return [f"SKIP  {name}: {self.reason}"]
+        if self.failure is None:
+            head = [f"PASS  {name} ({self.steps_run} step{'s' if self.steps_run != 1 else ''})"]
+        else:
+            f = self.failure
+            head = [f"FAIL  {name}: step {f.index} {f.request}"]
+            head += [f"        {p}" for p in f.problems]
+            if f.rules:
+                head.append(f"        rules: {', '.join(f.rules)}")
+            head.append(f"        ({self.scenario.file}: {self.scenario.about})")
+        return head + [f"        cleanup: {p}" for p in self.cleanup_problems]
+
+
+@dataclass(slots=True)
+class Report:
+    """Every scenario's result and the per-rule summary."""
+
+    results: list[ScenarioResult]
+
+    @property
+    def ok(self) -> bool:
+        """No scenario failed and nothing was left behind (skips are fine)."""
+        return all(r.outcome != "fail" and not r.cleanup_problems for r in self.results)
+
+    def counts(self) -> dict[Outcome, int]:
+        """Scenarios per outcome."""
+        found: dict[Outcome, int] = {"pass": 0, "fail": 0, "skip": 0}
+        for r in self.results:
+            found[r.outcome] += 1
+        return found
+
+    def by_rule(self) -> dict[str, tuple[Outcome, list[str]]]:
+        """Each named rule's outcome (fail over pass over skip) and the scenarios that decided it.
+
+        A rule is checked by the steps that name it; in a failed scenario, the steps after the failing one were
+        not run, so their rules count as skipped there.
+        """
+        verdicts: dict[str, dict[Outcome, list[str]]] = {}
+        for r in self.results:
+            for index, step in enumerate(r.scenario.steps, start=1):
+                outcome = _step_outcome(r, index)
+                for rule_id in step.rules:
+                    names = verdicts.setdefault(rule_id, {"pass": [], "fail": [], "skip": []})[outcome]
+                    if r.scenario.name not in names:
+                        names.append(r.scenario.name)
+        summary: dict[str, tuple[Outcome, list[str]]] = {}
+        for rule_id in sorted(verdicts):
+            by = verdicts[rule_id]
+            verdict: Outcome = "fail" if by["fail"] else "pass" if by["pass"] else "skip"
+            summary[rule_id] = (verdict, by[verdict])
+        return summary
+
+    def summary_lines(self) -> list[str]:
+        """The summary by rule (failed and skipped rules by name, passed ones counted) and the totals."""
+        rules = self.by_rule()
+        per: dict[Outcome, int] = {"pass": 0, "fail": 0, "skip": 0}
+        for verdict, _ in rules.values():
+            per[verdict] += 1
+        lines = ["", f"rules: {per['pass']} passed, {per['fail']} failed, {per['skip']} skipped"]
+        for rule_id, (outcome, names) in rules.items():
+            lines.append(f"  {outcome.upper():4}  {rule_id}  ({', '.join(names)})")
+        c = self.counts()
+        left = sum(len(r.cleanup_problems) for r in self.results)
+        tail = f", {left} cleanup problem{'s' if left != 1 else ''}" if left else ""
+        lines.append(f"scenarios: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped{tail}")
+        return lines
+
+
+def _step_outcome(result: ScenarioResult, index: int) -> Outcome:
+    if result.outcome == "skip":
+        return "skip"
+    if result.failure is not None and index >= result.failure.index:
+        return "fail" if index == result.failure.index else "skip"
+    return "pass"
+
+
+_REASONS: dict[Requirement, str] = {
+    "growth": "needs a deployment on the Growth plan (this one answered app creation with {probe})",
+    "starter": "needs a second deployment that is not on Growth (pass --starter-api-key)",
+    "users": "needs seeded users, organizations and workspaces (pass --context FILE)",
+    "gateway": "needs the gateway (pass --gateway-url)",
+    "burst": "sends over 1000 requests to trip the backend API's rate limit (pass --burst)",
+}
+
+
+def verify(
+    target: Target,
+    scenarios: list[Scenario],
+    *,
+    run_id: str | None = None,
+    echo: Callable[[str], None] | None = None,
+    on_step: StepHook | None = None,
+) -> Report:
+    """Run ``scenarios`` against ``target``, calling ``echo`` with each report line as soon as it is known.
+
+    ``on_step(scenario, index, "start" | "end")`` brackets each step's requests (tests use it to check, in the
+    mock's journal, that a step fires the rules it names).
+
+    Scenarios needing ``burst`` run last: once the backend API's rate limit trips, nothing else can pass.
+    Raises ``UsageError`` when the target cannot be reached or refuses the API key.
+    """
+    run = RealWacht(target.api_key, base_url=target.base_url, run_id=run_id).run_id
+    probe = _probe_plan(target, run) if any("growth" in s.requires for s in scenarios) else None
+    ordered = sorted(scenarios, key=lambda s: "burst" in s.requires)
+    results: list[ScenarioResult] = []
+    with httpx.Client(timeout=target.timeout) as gateway:
+        for scenario in ordered:
+            result = _run_scenario(target, scenario, run, probe, gateway, on_step or _no_hook)
+            results.append(result)
+            if echo is not None:
+                for line in result.lines():
+                    echo(line)
+    return Report(results)
+
+
+def _probe_plan(target: Target, run: str) -> int:
+    """Create (and delete) one app to learn whether the deployment is on Growth: 200 if it is, 403 if not."""
+    handle = RealWacht(target.api_key, base_url=target.base_url, run_id=run)
+    try:
+        with handle.client() as api:
+            answer = api.post(
+                "/api-auth/apps", json={"app_slug": handle.unique("probe"), "name": "probe", "key_prefix": "wm"}
+            )
+    except httpx.HTTPError as exc:
+        raise UsageError(f"cannot reach {target.base_url}: {exc}") from None
+    finally:
+        handle.cleanup()
+    if answer.status_code in (200, 403):
+        return answer.status_code
+    raise UsageError(f"{target.base_url} refused the probe request: {answer.status_code} {answer.text[:200]}")
+
+
+def _unmet(target: Target, scenario: Scenario, probe: int | None) -> str | None:
+    have: dict[Requirement, bool] = {
+        "growth": probe == 200,
+        "starter": target.starter_api_key is not None,
+        "users": target.context is not None,
+        "gateway": target.gateway_url is not None,
+        "burst": target.burst,
+    }
+    missing = next((r for r in scenario.requires if not have[r]), None)
+    return None if missing is None else _REASONS[missing].format(probe=probe)
+
+
+def _no_hook(scenario: Scenario, index: int, phase: Literal["start", "end"]) -> None:
+    pass
+
+
+def _run_scenario(
+    target: Target, scenario: Scenario, run: str, probe: int | None, gateway: httpx.Client, on_step: StepHook
+) -> ScenarioResult:
+    reason = _unmet(target, scenario, probe)
+    if reason is not None:
+        return ScenarioResult(scenario, "skip", reason)
+    handle = RealWacht(target.api_key, base_url=target.base_url, run_id=run)
+    handle.for_test(scenario.name)
+    values = _variables(target, handle.prefix)
+    result = ScenarioResult(scenario, "pass")
+    try:
+        with handle.client() as api:
+            for index, step in enumerate(scenario.steps, start=1):
+                on_step(scenario, index, "start")
+                problems = _run_step(target, step, values, gateway if step.to_gateway else api)
+                on_step(scenario, index, "end")
+                result.steps_run = index
+                if problems:
+                    request = _substitute(step.request, values)
+                    result.outcome, result.failure = "fail", StepFailure(index, request, problems, step.rules)
+                    break
+    except (httpx.HTTPError, ScenarioError) as exc:
+        step = scenario.steps[result.steps_run]
+        result.outcome = "fail"
+        result.failure = StepFailure(result.steps_run + 1, step.request, [f"{type(exc).__name__}: {exc}"], step.rules)
+    finally:
+        result.cleanup_problems = handle.cleanup()
+    return result
+
+
+def _variables(target: Target, prefix: str) -> dict[str, Any]:
+    values: dict[str, Any] = {"prefix": prefix, "api_key": target.api_key}
+    if target.starter_api_key is not None:
+        values["starter_api_key"] = target.starter_api_key
+    if target.context is not None:
+        values.update({name: getattr(target.context, name) for name in TargetContext.__dataclass_fields__})
+    return values
+
+
+def _run_step(target: Target, step: Step, values: dict[str, Any], client: httpx.Client) -> list[str]:
+    """Send the step (repeating as it asks) and return its mismatches; saves values on success."""
+    deadline = time.monotonic() + step.eventually
+    while True:
+        answer = _send(target, step, values, client)
+        for _ in range(step.attempts - 1 if step.until_status else 0):
+            if answer.status_code == step.expect.status:
+                break
+            answer = _send(target, step, values, client)
+        problems = _check(step, values, answer)
+        if not problems or time.monotonic() >= deadline:
+            break
+        time.sleep(0.5)  # the real audit pipeline lags; only ``eventually`` steps wait, and only while failing
+    if not problems:
+        problems = _save(step, values, answer)
+    return problems
+
+
+def _send(target: Target, step: Step, values: Mapping[str, Any], client: httpx.Client) -> httpx.Response:
+    base = target.gateway_url if step.to_gateway else target.base_url
+    assert base is not None
+    url = base.rstrip("/") + _substitute(step.path, values)
+    content: bytes | None = None
+    headers: dict[str, str | None] = {}
+    if step.has_body:
+        content = json.dumps(_substitute(step.body, values), separators=(",", ":")).encode()
+        headers["content-type"] = "application/json"
+    elif step.raw is not None:
+        content = _substitute(step.raw, values).encode()
+    if step.pad_to is not None:
+        content = (content or b"").ljust(step.pad_to, b" ")
+    headers.update(_substitute(step.headers, values))
+    query = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in _substitute(step.query, values).items()}
+    request = client.build_request(step.method, url, params=query or None, content=content)
+    for name, value in headers.items():
+        if value is None:
+            request.headers.pop(name, None)
+        else:
+            request.headers[name] = value
+    return client.send(request)
+
+
+def _check(step: Step, values: Mapping[str, Any], answer: httpx.Response) -> list[str]:
+    expect = step.expect
+    problems: list[str] = []
+    if answer.status_code != expect.status:
+        problems.append(f"status: expected {expect.status}, got {answer.status_code}: {answer.text[:300]}")
+    if expect.has_body:
+        try:
+            body = answer.json()
+        except ValueError:
+            problems.append(f"body: expected JSON, got {answer.text[:300]!r}")
+        else:
+            problems += mismatches(_substitute(expect.body, values), body)
+    if expect.text is not None:
+        problems += mismatches(_substitute(expect.text, values), answer.text, "text")
+    for name, wanted in expect.headers.items():
+        problems += mismatches(_substitute(wanted, values), answer.headers.get(name), f"headers.{name}")
+    return problems[:1] if problems and problems[0].startswith("status:") else problems
+
+
+def _save(step: Step, values: dict[str, Any], answer: httpx.Response) -> list[str]:
+    if not step.save:
+        return []
+    body: Any = answer.json()
+    for name, path in step.save.items():
+        value = body
+        for part in path.split("."):
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            elif isinstance(value, dict) and part in value:
+                value = value[part]
+            else:
+                return [f"save {name}: the answer has no {path}"]
+        values[name] = value
+    return []
+
+
+def _substitute(value: Any, values: Mapping[str, Any]) -> Any:
+    """Fill ``${name}`` placeholders; a string that is only a placeholder takes the value's own JSON type."""
+    if isinstance(value, str) and _PLACEHOLDER_START in value:
+        if value.startswith(_PLACEHOLDER_START) and value.endswith("}") and value.count(_PLACEHOLDER_START) == 1:
+            return _lookup(value[2:-1], values)
+        out = value
+        for name in list(values):
+            out = out.replace(f"${{{name}}}", str(values[name]))
+        if _PLACEHOLDER_START in out:
+            _lookup(out[out.index(_PLACEHOLDER_START) + 2 : out.index("}", out.index(_PLACEHOLDER_START))], values)
+        return out
+    if isinstance(value, dict):
+        return {k: _substitute(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, values) for v in value]
+    return value
+
+
+def _lookup(name: str, values: Mapping[str, Any]) -> Any:
+    if name not in values:
+        raise ScenarioError(f"unknown placeholder ${{{name}}} (known: {', '.join(sorted(values))})")
+    return values[name]
