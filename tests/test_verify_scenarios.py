@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
+import yaml
 
 from wacht_mock import LiveWacht, WachtMock, all_rules
 from wacht_mock.rules import Firing
@@ -88,3 +89,10 @@ def test_every_scenario_says_what_it_is_about_and_which_rules() -> None:
     assert SCENARIOS, "no scenarios loaded"
     for scenario in SCENARIOS:
         assert scenario.rules, f"{scenario.name} names no rule"
+
+
+def test_steps_tagged_as_divergences_name_a_deliberate_register_entry() -> None:
+    register = yaml.safe_load((ROOT / "contracts" / "divergences.yaml").read_text())["divergences"]
+    deliberate = {e["id"] for e in register if e["kind"] == "deliberate"}
+    tagged = {s.divergence for sc in SCENARIOS for s in sc.steps if s.divergence is not None}
+    assert tagged <= deliberate, tagged - deliberate

@@ -23,7 +23,8 @@ from ..real import RealWacht
 from .matching import mismatches
 from .scenario import Requirement, Scenario, ScenarioError, Step
 
-Outcome = Literal["pass", "fail", "skip"]
+Outcome = Literal["pass", "fail", "known", "skip"]
+_PRECEDENCE: tuple[Outcome, ...] = ("fail", "pass", "known", "skip")
 StepHook = Callable[[Scenario, int, Literal["start", "end"]], None]
 _PLACEHOLDER_START = "${"
 
@@ -108,7 +109,10 @@ class ScenarioResult:
             head = [f"PASS  {name} ({self.steps_run} step{'s' if self.steps_run != 1 else ''})"]
         else:
             f = self.failure
-            head = [f"FAIL  {name}: step {f.index} {f.request}"]
+            head = [f"{self.outcome.upper():4}  {name}: step {f.index} {f.request}"]
+            if self.outcome == "known":
+                divergence = self.scenario.steps[f.index - 1].divergence
+                head.append(f"        differs as registered: contracts/divergences.yaml {divergence}")
             head += [f"        {p}" for p in f.problems]
             if f.rules:
                 head.append(f"        rules: {', '.join(f.rules)}")
@@ -124,18 +128,18 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        """No scenario failed and nothing was left behind (skips are fine)."""
+        """No scenario failed and nothing was left behind (skips and registered divergences are fine)."""
         return all(r.outcome != "fail" and not r.cleanup_problems for r in self.results)
 
     def counts(self) -> dict[Outcome, int]:
         """Scenarios per outcome."""
-        found: dict[Outcome, int] = {"pass": 0, "fail": 0, "skip": 0}
+        found: dict[Outcome, int] = {"pass": 0, "fail": 0, "known": 0, "skip": 0}
         for r in self.results:
             found[r.outcome] += 1
         return found
 
     def by_rule(self) -> dict[str, tuple[Outcome, list[str]]]:
-        """Each named rule's outcome (fail over pass over skip) and the scenarios that decided it.
+        """Each named rule's outcome (fail, then pass, then known, then skip) and the scenarios that decided it.
 
         A rule is checked by the steps that name it; in a failed scenario, the steps after the failing one were
         not run, so their rules count as skipped there.
@@ -145,37 +149,42 @@ class Report:
             for index, step in enumerate(r.scenario.steps, start=1):
                 outcome = _step_outcome(r, index)
                 for rule_id in step.rules:
-                    names = verdicts.setdefault(rule_id, {"pass": [], "fail": [], "skip": []})[outcome]
+                    names = verdicts.setdefault(rule_id, {"pass": [], "fail": [], "known": [], "skip": []})[outcome]
                     if r.scenario.name not in names:
                         names.append(r.scenario.name)
         summary: dict[str, tuple[Outcome, list[str]]] = {}
         for rule_id in sorted(verdicts):
             by = verdicts[rule_id]
-            verdict: Outcome = "fail" if by["fail"] else "pass" if by["pass"] else "skip"
+            verdict = next(o for o in _PRECEDENCE if by[o] or o == "skip")
             summary[rule_id] = (verdict, by[verdict])
         return summary
 
     def summary_lines(self) -> list[str]:
         """The summary by rule (failed and skipped rules by name, passed ones counted) and the totals."""
         rules = self.by_rule()
-        per: dict[Outcome, int] = {"pass": 0, "fail": 0, "skip": 0}
+        per: dict[Outcome, int] = {"pass": 0, "fail": 0, "known": 0, "skip": 0}
         for verdict, _ in rules.values():
             per[verdict] += 1
-        lines = ["", f"rules: {per['pass']} passed, {per['fail']} failed, {per['skip']} skipped"]
+        lines = ["", f"rules: {_totals(per)}"]
         for rule_id, (outcome, names) in rules.items():
             lines.append(f"  {outcome.upper():4}  {rule_id}  ({', '.join(names)})")
         c = self.counts()
         left = sum(len(r.cleanup_problems) for r in self.results)
         tail = f", {left} cleanup problem{'s' if left != 1 else ''}" if left else ""
-        lines.append(f"scenarios: {c['pass']} passed, {c['fail']} failed, {c['skip']} skipped{tail}")
+        lines.append(f"scenarios: {_totals(c)}{tail}")
         return lines
+
+
+def _totals(counts: dict[Outcome, int]) -> str:
+    known = f", {counts['known']} as registered" if counts["known"] else ""
+    return f"{counts['pass']} passed, {counts['fail']} failed{known}, {counts['skip']} skipped"
 
 
 def _step_outcome(result: ScenarioResult, index: int) -> Outcome:
     if result.outcome == "skip":
         return "skip"
     if result.failure is not None and index >= result.failure.index:
-        return "fail" if index == result.failure.index else "skip"
+        return result.outcome if index == result.failure.index else "skip"
     return "pass"
 
 
@@ -270,7 +279,8 @@ def _run_scenario(
                 result.steps_run = index
                 if problems:
                     request = _substitute(step.request, values)
-                    result.outcome, result.failure = "fail", StepFailure(index, request, problems, step.rules)
+                    result.outcome = "fail" if step.divergence is None else "known"
+                    result.failure = StepFailure(index, request, problems, step.rules)
                     break
     except (httpx.HTTPError, ScenarioError) as exc:
         step = scenario.steps[result.steps_run]

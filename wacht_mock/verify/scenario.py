@@ -66,6 +66,7 @@ class Step(_Strict):
     until_status: bool = False
     attempts: int = Field(default=1, ge=1, le=5000)
     eventually: float = Field(default=0, ge=0, le=300)
+    divergence: str | None = None
 
     @property
     def has_body(self) -> bool:

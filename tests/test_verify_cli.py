@@ -1,0 +1,223 @@
+"""``wacht-mock verify`` from the command line: against ``wacht-mock serve`` over real HTTP, against a mock with one
+rule deliberately altered (drift caught), against targets that lack what some scenarios need, and misuse."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_serve import start
+from test_verify_scenarios import SCENARIOS, TARGET
+
+from wacht_mock import LiveWacht, WachtMock, all_rules
+from wacht_mock.cli import main
+from wacht_mock.rules import Rule
+
+ALTERED = "keys.revoke.only_active"
+
+
+def verify_args(url: str, key: str, *extra: str) -> list[str]:
+    return ["verify", "--base-url", url, "--api-key", key, *extra]
+
+
+def full_args(live: LiveWacht) -> list[str]:
+    return verify_args(
+        live.url,
+        live.mock.secret_for(1),
+        "--gateway-url",
+        live.gateway_url,
+        "--starter-api-key",
+        live.mock.secret_for(2),
+        "--context",
+        str(TARGET / "context.yaml"),
+    )
+
+
+@pytest.fixture
+def live() -> Iterator[LiveWacht]:
+    server = LiveWacht(WachtMock(seed=TARGET / "seed.yaml"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, str, str]]:
+    """``wacht-mock serve`` as a subprocess on a free port: its URL and the two deployments' secrets."""
+    server = start("--seed", str(TARGET / "seed.yaml"), lines=3)
+    yield server.url, *(line.rsplit(" ", 1)[-1] for line in server.banner[1:])
+    server.stop()
+
+
+def test_verify_passes_against_the_served_mock(served: tuple[str, str, str]) -> None:
+    url, growth, starter = served
+    args = [sys.executable, "-m", "wacht_mock", *verify_args(url, growth, "--gateway-url", url)]
+    args += ["--starter-api-key", starter, "--context", str(TARGET / "context.yaml"), "--burst"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"wacht-mock verify: {len(SCENARIOS)} scenarios against {url}"
+    assert sum(line.startswith("PASS  ") for line in lines) == len(SCENARIOS)
+    assert lines[-1] == f"scenarios: {len(SCENARIOS)} passed, 0 failed, 0 skipped"
+    named = {r for s in SCENARIOS for r in s.rules}
+    assert f"rules: {len(named)} passed, 0 failed, 0 skipped" in lines
+
+
+@pytest.fixture
+def altered_rule() -> Iterator[Rule]:
+    """The mock with one rule drifted from production: revoking a revoked key gets another message."""
+    rule = next(r for r in all_rules() if r.id == ALTERED)
+    original = rule.message
+    object.__setattr__(rule, "message", "API key already revoked")  # frozen: the drift is deliberate and undone
+    yield rule
+    object.__setattr__(rule, "message", original)
+
+
+def test_verify_catches_one_altered_rule_and_says_where(
+    live: LiveWacht, altered_rule: Rule, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(full_args(live)) == 1
+    out = capsys.readouterr().out
+    failing = re.findall(r"^FAIL  (\S+): step (\d+) (.+)$", out, re.MULTILINE)
+    assert failing, out
+    for name, step, request in failing:
+        scenario = next(s for s in SCENARIOS if s.name == name)
+        assert ALTERED in scenario.steps[int(step) - 1].rules, (name, step)
+        assert request.endswith("/revoke")
+    assert (
+        'body.errors[0].message: expected "API key not found or already revoked", got "API key already revoked"' in out
+    )
+    assert f"        rules: {ALTERED}" in out
+    assert re.search(rf"^  FAIL  {re.escape(ALTERED)}  \(", out, re.MULTILINE)
+    assert not re.search(r"^  FAIL  (?!" + re.escape(ALTERED) + r" )", out, re.MULTILINE), "only the altered rule fails"
+    bursts = sum("burst" in s.requires for s in SCENARIOS)
+    assert re.search(rf"^scenarios: \d+ passed, {len(failing)} failed, {bursts} skipped$", out, re.MULTILINE)
+
+
+def test_scenarios_the_target_cannot_serve_are_skipped_with_the_reason(
+    live: LiveWacht, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(verify_args(live.url, live.mock.secret_for(1))) == 0
+    out = capsys.readouterr().out
+    skips = dict(re.findall(r"^SKIP  (\S+): (.+)$", out, re.MULTILINE))
+    for scenario in SCENARIOS:
+        wanted = {"gateway", "users", "starter", "burst"} & set(scenario.requires)
+        assert (scenario.name in skips) == bool(wanted), scenario.name
+    reasons = set(skips.values())
+    assert "needs the gateway (pass --gateway-url)" in reasons
+    assert "needs seeded users, organizations and workspaces (pass --context FILE)" in reasons
+    assert "sends over 1000 requests to trip the backend API's rate limit (pass --burst)" in reasons
+    assert re.search(r"^scenarios: \d+ passed, 0 failed, \d+ skipped$", out, re.MULTILINE)
+
+
+def test_a_deployment_not_on_growth_skips_what_needs_growth(
+    live: LiveWacht, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(verify_args(live.url, live.mock.secret_for(2))) == 0
+    out = capsys.readouterr().out
+    reason = "needs a deployment on the Growth plan (this one answered app creation with 403)"
+    for scenario in SCENARIOS:
+        if "growth" in scenario.requires:
+            assert f"SKIP  {scenario.name}: " in out
+    assert reason in out
+
+
+def test_what_a_run_creates_is_deleted(live: LiveWacht, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(full_args(live)) == 0
+    d = live.mock.backend.deployment(1)
+    assert d.apps, "the scenarios created apps"
+    assert all(a.deleted_at is not None for a in d.apps.values())
+    assert all(re.fullmatch(r"wm[0-9a-f]{8}-[0-9a-f]{6}-.+", slug) for slug in d.apps)
+    assert all(k.revoked_at is not None for k in d.keys.values())
+    assert d.schemes == {}
+    assert "cleanup" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["verify", "--base-url", "http://127.0.0.1:9"],
+            "verify needs --api-key KEY (or WACHT_API_KEY in the environment)",
+        ),
+        (verify_args("http://127.0.0.1:9", "sk_x"), "cannot reach http://127.0.0.1:9: "),
+        (verify_args("http://127.0.0.1:9", "sk_x", "--only", "no-such"), "--only: no scenario named 'no-such'"),
+        (
+            verify_args("http://127.0.0.1:9", "sk_x", "--context", "missing.yaml"),
+            "missing.yaml: cannot read the context",
+        ),
+        (verify_args("http://127.0.0.1:9", "sk_x", "--scenarios", "."), "no scenario files (*.yaml)"),
+    ],
+)
+def test_misuse_is_one_line_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("WACHT_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("wacht-mock: error: ")
+    assert message in err
+
+
+def test_a_refused_api_key_is_one_line(live: LiveWacht, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(verify_args(live.url, "sk_" + "A" * 43)) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"wacht-mock: error: {live.url} refused the probe request: 401 "
+        '{"errors":[{"message":"Authentication failed","code":401}]}\n'
+    )
+
+
+def test_the_api_key_may_come_from_the_environment(
+    live: LiveWacht, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WACHT_API_KEY", live.mock.secret_for(1))
+    assert main(["verify", "--base-url", live.url, "--only", SCENARIOS[0].name]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith(f"PASS  {SCENARIOS[0].name}")
+
+
+def test_a_bad_scenario_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "scenarios:\n  - name: x\n    about: y\n    steps: [{request: FETCH /a, expect: {status: 200}}]\n"
+    )
+    assert main(verify_args("http://127.0.0.1:9", "sk_x", "--scenarios", str(tmp_path))) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wacht-mock: error: bad.yaml: scenarios.0.steps.0.request: ")
+    assert "request must be 'METHOD /path'" in err
+
+
+def test_a_checkout_runs_its_own_contracts_scenarios() -> None:
+    from wacht_mock.verify import packaged_scenarios
+
+    assert packaged_scenarios() == TARGET.parent / "scenarios"
+    assert os.path.isdir(packaged_scenarios())
+
+
+def test_a_registered_divergence_is_reported_but_does_not_fail(
+    live: LiveWacht, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "known.yaml").write_text(
+        "scenarios:\n"
+        "  - name: negative-offset\n"
+        "    about: production's answer is undefined; the mock's 400 is registered\n"
+        "    steps:\n"
+        "      - request: GET /api-auth/apps\n"
+        "        query: {offset: -1}\n"
+        "        expect: {status: 200}\n"
+        "        rules: [apps.list.negative_limit_or_offset_is_400]\n"
+        "        divergence: app-list-negative-limit-or-offset\n"
+    )
+    assert main(verify_args(live.url, live.mock.secret, "--scenarios", str(tmp_path))) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:4] == [
+        "KNOWN  negative-offset: step 1 GET /api-auth/apps",
+        "        differs as registered: contracts/divergences.yaml app-list-negative-limit-or-offset",
+        'status: expected 200, got 400: {"errors":[{"message":"Bad request","code":400}]}'.join(["        ", ""]),
+    ]
+    assert out[-1] == "scenarios: 0 passed, 0 failed, 1 as registered, 0 skipped"
+    assert "  KNOWN  apps.list.negative_limit_or_offset_is_400  (negative-offset)" in out
