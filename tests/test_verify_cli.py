@@ -107,7 +107,7 @@ def test_scenarios_the_target_cannot_serve_are_skipped_with_the_reason(
     for scenario in SCENARIOS:
         wanted = {"gateway", "users", "starter", "burst"} & set(scenario.requires)
         assert (scenario.name in skips) == bool(wanted), scenario.name
-    reasons = set(skips.values())
+    reasons = {reason for text in skips.values() for reason in text.split("; ")}
     assert "needs the gateway (pass --gateway-url)" in reasons
     assert "needs seeded users, organizations and workspaces (pass --context FILE)" in reasons
     assert "sends over 1000 requests to trip the backend API's rate limit (pass --burst)" in reasons
@@ -131,8 +131,10 @@ def test_what_a_run_creates_is_deleted(live: LiveWacht, capsys: pytest.CaptureFi
     d = live.mock.backend.deployment(1)
     assert d.apps, "the scenarios created apps"
     assert all(a.deleted_at is not None for a in d.apps.values())
-    assert all(re.fullmatch(r"wm[0-9a-f]{8}-[0-9a-f]{6}-.+", slug) for slug in d.apps)
-    assert all(k.revoked_at is not None for k in d.keys.values())
+    assert all(re.fullmatch(r"wm[0-9a-f]{8}-([0-9a-f]{6}-.+|probe)", slug) for slug in d.apps)
+    # a key of a deleted app cannot be revoked through the API (its app answers 404); it can never authenticate
+    # except the key whose app a gateway scenario deletes first: production answers 404 for revoking it
+    assert {k.app_slug.split("-", 2)[2] for k in d.keys.values() if k.revoked_at is None} == {"gone"}
     assert d.schemes == {}
     assert "cleanup" not in capsys.readouterr().out
 
@@ -177,8 +179,9 @@ def test_the_api_key_may_come_from_the_environment(
     live: LiveWacht, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("WACHT_API_KEY", live.mock.secret_for(1))
-    assert main(["verify", "--base-url", live.url, "--only", SCENARIOS[0].name]) == 0
-    assert capsys.readouterr().out.splitlines()[1].startswith(f"PASS  {SCENARIOS[0].name}")
+    name = next(s.name for s in SCENARIOS if set(s.requires) <= {"growth"})
+    assert main(["verify", "--base-url", live.url, "--only", name]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith(f"PASS  {name} (")
 
 
 def test_a_bad_scenario_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -215,7 +218,7 @@ def test_a_registered_divergence_is_reported_but_does_not_fail(
     assert main(verify_args(live.url, live.mock.secret, "--scenarios", str(tmp_path))) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[1:4] == [
-        "KNOWN  negative-offset: step 1 GET /api-auth/apps",
+        "KNOWN  negative-offset: step 1 GET /api-auth/apps?offset=-1",
         "        differs as registered: contracts/divergences.yaml app-list-negative-limit-or-offset",
         'status: expected 200, got 400: {"errors":[{"message":"Bad request","code":400}]}'.join(["        ", ""]),
     ]

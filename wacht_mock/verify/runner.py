@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import httpx
 import yaml
@@ -252,8 +253,8 @@ def _unmet(target: Target, scenario: Scenario, probe: int | None) -> str | None:
         "gateway": target.gateway_url is not None,
         "burst": target.burst,
     }
-    missing = next((r for r in scenario.requires if not have[r]), None)
-    return None if missing is None else _REASONS[missing].format(probe=probe)
+    reasons = [_REASONS[r].format(probe=probe) for r in scenario.requires if not have[r]]
+    return "; ".join(reasons) or None
 
 
 def _no_hook(scenario: Scenario, index: int, phase: Literal["start", "end"]) -> None:
@@ -278,7 +279,7 @@ def _run_scenario(
                 on_step(scenario, index, "end")
                 result.steps_run = index
                 if problems:
-                    request = _substitute(step.request, values)
+                    request = _request_line(step, values)
                     result.outcome = "fail" if step.divergence is None else "known"
                     result.failure = StepFailure(index, request, problems, step.rules)
                     break
@@ -318,6 +319,17 @@ def _run_step(target: Target, step: Step, values: dict[str, Any], client: httpx.
     return problems
 
 
+def _query(step: Step, values: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in _substitute(step.query, values).items()}
+
+
+def _request_line(step: Step, values: Mapping[str, Any]) -> str:
+    """The request as sent: ``GET /api-auth/apps?limit=-1``."""
+    query = _query(step, values)
+    line = f"{step.method} {_substitute(step.path, values)}"
+    return f"{line}?{urlencode(query)}" if query else line
+
+
 def _send(target: Target, step: Step, values: Mapping[str, Any], client: httpx.Client) -> httpx.Response:
     base = target.gateway_url if step.to_gateway else target.base_url
     assert base is not None
@@ -332,7 +344,7 @@ def _send(target: Target, step: Step, values: Mapping[str, Any], client: httpx.C
     if step.pad_to is not None:
         content = (content or b"").ljust(step.pad_to, b" ")
     headers.update(_substitute(step.headers, values))
-    query = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in _substitute(step.query, values).items()}
+    query = _query(step, values)
     request = client.build_request(step.method, url, params=query or None, content=content)
     for name, value in headers.items():
         if value is None:
