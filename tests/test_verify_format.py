@@ -40,6 +40,16 @@ def test_objects_need_exactly_the_expected_fields_in_order() -> None:
     assert mismatches({"a": 1}, {"a": 1, "c": None}) == ["body: unexpected c"]
 
 
+def test_an_unordered_object_ignores_field_order_only() -> None:
+    expected = {"<unordered>": {"a": "1", "b": "<id>"}}
+    assert mismatches(expected, {"b": "7", "a": "1"}) == []
+    assert mismatches(expected, {"b": "x", "a": "1", "c": "2"}) == [
+        "body: unexpected c",
+        'body.b: expected <id>, got "x"',
+    ]
+    assert mismatches(expected, {"a": "1"}) == ["body: missing b"]
+
+
 def test_scalars_compare_by_json_type_and_places_are_named() -> None:
     assert mismatches({"n": 0.0}, {"n": 0}) == ["body.n: expected 0.0, got 0"]
     assert mismatches([True], [1]) == ["body[0]: expected true, got 1"]

@@ -85,6 +85,22 @@ def test_scenarios_together_exercise_every_named_rule(run: Run) -> None:
     assert missing == [], f"rules no scenario step names and exercises: {missing}"
 
 
+# Sides the API alone cannot reach without leaving things behind for good: a key owner's membership cannot be
+# removed through the API, and an unrevoked key of a deleted app (the only way to block a scheme by keys alone)
+# can never be revoked, so its scheme could never be deleted.
+UNREACHABLE_SIDES = {
+    ("keys.owner_member_of_organization", "deny"),
+    ("keys.owner_member_of_workspace", "deny"),
+    ("schemes.delete.not_assigned_to_active_keys", "deny"),
+}
+
+
+def test_scenarios_exercise_every_side_the_api_can_reach(run: Run) -> None:
+    fired = {(f.rule_id, f.outcome) for firings in run.fired.values() for f in firings}
+    wanted = {(r.id, side) for r in all_rules() for side in r.sides}
+    assert wanted - fired == UNREACHABLE_SIDES
+
+
 def test_every_scenario_says_what_it_is_about_and_which_rules() -> None:
     assert SCENARIOS, "no scenarios loaded"
     for scenario in SCENARIOS:

@@ -7,7 +7,9 @@ of value instead:
 
 ``<id>`` a decimal id string · ``<timestamp>`` an RFC 3339 instant · ``<secret>`` an API key secret
 (``prefix_`` + 43 base64url characters) · ``<string>`` · ``<int>`` · ``<number>`` · ``<any>`` any value ·
-``<re:PATTERN>`` a string the regular expression matches in full.
+``<re:PATTERN>`` a string the regular expression matches in full. An object written as ``{<unordered>: {...}}``
+matches an object with exactly those fields in any order, for maps production builds from a hash map (the
+gateway decision's ``headers``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+UNORDERED = "<unordered>"
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 _SECRET = re.compile(r"[A-Za-z0-9_-]*_[A-Za-z0-9_-]{43}")
 
@@ -55,6 +58,8 @@ def mismatches(expected: Any, actual: Any, where: str = "body") -> list[str]:
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [f"{where}: expected an object, got {_show(actual)}"]
+        if list(expected) == [UNORDERED] and isinstance(expected[UNORDERED], dict):
+            return _object_mismatches(expected[UNORDERED], actual, where, ordered=False)
         return _object_mismatches(expected, actual, where)
     if isinstance(expected, list):
         if not isinstance(actual, list):
@@ -69,7 +74,7 @@ def mismatches(expected: Any, actual: Any, where: str = "body") -> list[str]:
     return []
 
 
-def _object_mismatches(expected: dict[str, Any], actual: dict[str, Any], where: str) -> list[str]:
+def _object_mismatches(expected: dict[str, Any], actual: dict[str, Any], where: str, ordered: bool = True) -> list[str]:
     missing = [k for k in expected if k not in actual]
     extra = [k for k in actual if k not in expected]
     found: list[str] = []
@@ -77,7 +82,7 @@ def _object_mismatches(expected: dict[str, Any], actual: dict[str, Any], where: 
         found.append(f"{where}: missing {', '.join(missing)}")
     if extra:
         found.append(f"{where}: unexpected {', '.join(extra)}")
-    if not missing and not extra and list(expected) != list(actual):
+    if ordered and not missing and not extra and list(expected) != list(actual):
         found.append(f"{where}: fields in order {', '.join(actual)}; expected {', '.join(expected)}")
     for key, value in expected.items():
         if key in actual:
