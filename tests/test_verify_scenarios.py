@@ -3,6 +3,7 @@ names, and together they exercise every named vendor rule."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ class Run:
     """One verify run against a live mock, with the rules each step fired (read from the mock's journal)."""
 
     report: Report
+    mock: WachtMock
     fired: dict[tuple[str, int], list[Firing]] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
 
@@ -46,7 +48,7 @@ class Run:
 def run() -> Iterator[Run]:
     live = LiveWacht(WachtMock(seed=TARGET / "seed.yaml"))
     starts: dict[tuple[str, int], int] = {}
-    result = Run(Report([]))
+    result = Run(Report([]), live.mock)
 
     def on_step(scenario: Scenario, index: int, phase: Literal["start", "end"]) -> None:
         journal = live.mock.journal.entries
@@ -99,6 +101,17 @@ def test_scenarios_exercise_every_side_the_api_can_reach(run: Run) -> None:
     fired = {(f.rule_id, f.outcome) for firings in run.fired.values() for f in firings}
     wanted = {(r.id, side) for r in all_rules() for side in r.sides}
     assert wanted - fired == UNREACHABLE_SIDES
+
+
+def test_what_a_run_creates_is_deleted(run: Run) -> None:
+    d = run.mock.backend.deployment(1)
+    assert d.apps, "the scenarios created apps"
+    assert all(a.deleted_at is not None for a in d.apps.values())
+    assert all(re.fullmatch(r"wm[0-9a-f]{8}-([0-9a-f]{6}-.+|probe)", slug) for slug in d.apps)
+    # except the key whose app a gateway scenario deletes first: revoking it answers 404 'API key app not found'
+    assert {k.app_slug.split("-", 2)[2] for k in d.keys.values() if k.revoked_at is None} == {"gone"}
+    assert d.schemes == {}
+    assert not any("cleanup" in line for line in run.lines)
 
 
 def test_every_scenario_says_what_it_is_about_and_which_rules() -> None:
