@@ -142,3 +142,21 @@ def test_readme_pytest_examples_against_a_real_deployment(pytester: pytest.Pytes
     deployment.mock.journal.assert_called("createApiAuthApp", times=2)
     deployment.mock.journal.assert_called("deleteApiAuthApp", times=2)
     deployment.mock.journal.assert_called("revokeApiKeyForApp", times=1)
+
+
+def test_readme_verify_usage_names_exactly_the_cli_flags() -> None:
+    from wacht_mock.cli import _parser
+
+    section = _section("Contract checks in CI")
+    usage = _blocks(section, "sh")[0]
+    shown = set(re.findall(r"--[a-z-]+", usage))
+    parser = _parser()
+    verify = parser._subparsers._group_actions[0].choices["verify"]
+    flags = {s for a in verify._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+    assert shown == flags
+
+
+def test_readme_context_example_is_the_ci_target_context() -> None:
+    (context,) = _blocks(_section("Contract checks in CI"), "yaml")[:1]
+    on_disk = (Path(__file__).resolve().parents[1] / "contracts" / "verify-target" / "context.yaml").read_text()
+    assert context == on_disk.split("\n", 1)[1]
