@@ -34,7 +34,13 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
     )
     serve.add_argument("--seed", metavar="FILE", help="seed file, YAML or JSON (default: deployment 1 on growth)")
-    verify = commands.add_parser("verify", help="run the scenario contracts against a backend (mock or real)")
+    verify = commands.add_parser(
+        "verify",
+        help="run the scenario contracts against a backend (mock or real)",
+        description="Run the scenario contracts against a backend, the real Wacht or a mock: one line per scenario, "
+        "then a summary by rule. Exit status 0 when nothing failed (skips and registered divergences allowed), "
+        "1 on a mismatch or a cleanup problem, 2 when verify could not run.",
+    )
     verify.add_argument("--base-url", required=True, metavar="URL", help="the backend API, e.g. https://api.wacht.dev")
     verify.add_argument("--api-key", metavar="KEY", help="the deployment's backend secret (default: $WACHT_API_KEY)")
     verify.add_argument("--gateway-url", metavar="URL", help="the gateway, e.g. https://gateway.wacht.dev")
