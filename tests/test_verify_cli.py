@@ -211,3 +211,11 @@ def test_a_registered_divergence_is_reported_but_does_not_fail(
     ]
     assert out[-1] == "scenarios: 0 passed, 0 failed, 1 as registered, 0 skipped"
     assert "  KNOWN  apps.list.negative_limit_or_offset_is_400  (negative-offset)" in out
+
+
+def test_an_interrupted_run_is_not_a_pass(live: LiveWacht, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("wacht_mock.verify.verify", interrupted)
+    assert main(verify_args(live.url, live.mock.secret)) == 130
