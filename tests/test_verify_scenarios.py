@@ -14,8 +14,7 @@ import yaml
 
 from wacht_mock import LiveWacht, WachtMock, all_rules
 from wacht_mock.rules import Firing
-from wacht_mock.verify import Scenario, Target, TargetContext, load_scenarios, verify
-from wacht_mock.verify.runner import Report
+from wacht_mock.verify import Report, Scenario, Target, TargetContext, load_scenarios, verify
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "contracts" / "verify-target"

@@ -6,12 +6,15 @@ deployment on a schedule, so a difference between the two shows up as a failing 
 """
 
 from .matching import mismatches
+from .report import Report, ScenarioResult
 from .runner import Target, TargetContext, verify
 from .scenario import Scenario, ScenarioError, Step, load_scenarios, packaged_scenarios
 
 __all__ = [
+    "Report",
     "Scenario",
     "ScenarioError",
+    "ScenarioResult",
     "Step",
     "Target",
     "TargetContext",
