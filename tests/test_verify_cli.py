@@ -219,3 +219,36 @@ def test_an_interrupted_run_is_not_a_pass(live: LiveWacht, monkeypatch: pytest.M
 
     monkeypatch.setattr("wacht_mock.verify.verify", interrupted)
     assert main(verify_args(live.url, live.mock.secret)) == 130
+
+
+def test_scenario_mistakes_fail_that_scenario_with_the_reason(
+    live: LiveWacht, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    step = "    steps:\n      - request: {}\n        expect: {{status: {}}}\n        rules: [auth.secret_known]\n"
+    (tmp_path / "mistakes.yaml").write_text(
+        "scenarios:\n"
+        + "  - name: unknown-placeholder\n    about: x\n"
+        + step.format("GET /api-auth/apps/${nope}", 404)
+        + "  - name: nothing-to-save\n    about: x\n"
+        + step.format("GET /api-auth/apps", 200)
+        + "        save: {first: data.0.app_slug}\n"
+        + "  - name: text-to-save\n    about: x\n"
+        + step.format("POST /v1/authz/check", 401)
+        + "        body: {principal: {type: api_key, value: sk_test_"
+        + "A" * 43
+        + "}, resource: /r, method: GET}\n"
+        + "        save: {x: y}\n"
+    )
+    args = verify_args(live.url, live.mock.secret, "--gateway-url", live.gateway_url, "--scenarios", str(tmp_path))
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  unknown-placeholder: step 1 GET /api-auth/apps/${nope}\n" in out
+    assert "        ScenarioError: unknown placeholder ${nope} (known: api_key, prefix)\n" in out
+    assert (
+        "FAIL  nothing-to-save: step 1 GET /api-auth/apps\n        save first: the answer has no data.0.app_slug\n"
+        in out
+    )
+    assert (
+        "FAIL  text-to-save: step 1 POST /v1/authz/check\n        save: the answer is not JSON: 'Invalid API key'\n"
+        in out
+    )

@@ -9,6 +9,7 @@ mismatch, since later steps build on earlier ones.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -27,7 +28,7 @@ from .report import Report, ScenarioResult, StepFailure
 from .scenario import Requirement, Scenario, ScenarioError, Step
 
 StepHook = Callable[[Scenario, int, Literal["start", "end"]], None]
-_PLACEHOLDER_START = "${"
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +268,10 @@ def _check(step: Step, values: Mapping[str, Any], answer: httpx.Response) -> lis
 def _save(step: Step, values: dict[str, Any], answer: httpx.Response) -> list[str]:
     if not step.save:
         return []
-    body: Any = answer.json()
+    try:
+        body: Any = answer.json()
+    except ValueError:
+        return [f"save: the answer is not JSON: {answer.text[:300]!r}"]
     for name, path in step.save.items():
         value = body
         for part in path.split("."):
@@ -283,15 +287,11 @@ def _save(step: Step, values: dict[str, Any], answer: httpx.Response) -> list[st
 
 def _substitute(value: Any, values: Mapping[str, Any]) -> Any:
     """Fill ``${name}`` placeholders; a string that is only a placeholder takes the value's own JSON type."""
-    if isinstance(value, str) and _PLACEHOLDER_START in value:
-        if value.startswith(_PLACEHOLDER_START) and value.endswith("}") and value.count(_PLACEHOLDER_START) == 1:
-            return _lookup(value[2:-1], values)
-        out = value
-        for name in list(values):
-            out = out.replace(f"${{{name}}}", str(values[name]))
-        if _PLACEHOLDER_START in out:
-            _lookup(out[out.index(_PLACEHOLDER_START) + 2 : out.index("}", out.index(_PLACEHOLDER_START))], values)
-        return out
+    if isinstance(value, str):
+        whole = _PLACEHOLDER.fullmatch(value)
+        if whole is not None:
+            return _lookup(whole[1], values)
+        return _PLACEHOLDER.sub(lambda m: str(_lookup(m[1], values)), value)
     if isinstance(value, dict):
         return {k: _substitute(v, values) for k, v in value.items()}
     if isinstance(value, list):
