@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from wacht_mock import Backend, VirtualClock, create_app, parse_seed
+from wacht_mock import Backend, Harness, VirtualClock, create_app, parse_seed
 
 T0 = datetime(2026, 6, 12, 10, 20, 30, 123456, tzinfo=UTC)
 
@@ -47,7 +47,8 @@ class Mock:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self.app = create_app(backend)
+        self.harness = Harness(backend)
+        self.app = create_app(self.harness)
 
     def secret(self, deployment_id: int = 1) -> str:
         return self.backend.deployment(deployment_id).secret
@@ -112,64 +113,27 @@ def ok(response: httpx.Response) -> Any:
 
 @pytest.fixture(scope="session", autouse=True)
 def contract_conformance() -> Iterator[list[str]]:
-    """Every response a ``VendorApi`` gives in this test process is validated against contracts/*.yaml.
+    """Every answer a mock app sends in this test process is validated against contracts/*.yaml, through the
+    app's response hook: in-process apps and in-thread live servers alike (subprocess servers are not covered).
 
-    Wraps ``VendorApi.__call__`` on the class, so in-process apps and in-thread live servers are covered
-    (subprocess servers are not). A violation raises ``AssertionError`` from the app, which fails the test that
-    made the request; violations that a server thread swallowed fail the session at teardown.
+    A violation raises ``AssertionError`` from the app, which fails the test that made the request; violations
+    that a server thread swallowed fail the session at teardown.
     """
-    from contextvars import ContextVar
-
     import conformance
 
-    from wacht_mock.app import VendorApi
-    from wacht_mock.faults import Fault, Faults
+    from wacht_mock.http.app import Sent, response_hook
 
-    original = VendorApi.__call__
-    original_pick = Faults.pick
-    picked: ContextVar[Fault | None] = ContextVar("picked_fault", default=None)
     violations: list[str] = []
 
-    def pick(self: Faults, operation: str | None) -> Fault | None:
-        fault = original_pick(self, operation)
-        picked.set(fault)
-        return fault
-
-    async def checked(self: VendorApi, scope: Any, receive: Any, send: Any) -> None:
-        if scope.get("type") != "http":
-            await original(self, scope, receive, send)
-            return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        picked.set(None)
-        await original(self, scope, receive, capture)
-        fault = picked.get()
-        raw_path = scope.get("raw_path")
-        path = raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else scope["path"]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
+    def check(sent: Sent) -> None:
         try:
             conformance.validate(
-                scope["method"],
-                path,
-                start["status"],
-                headers.get("content-type"),
-                b"".join(chunks),
-                injected=fault is not None and fault.kind == "error",
+                sent.method, sent.path, sent.status, sent.content_type, sent.body, injected=sent.injected
             )
         except AssertionError as exc:
             violations.append(str(exc))
             raise
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(VendorApi, "__call__", checked)
-        patch.setattr(Faults, "pick", pick)
+    with response_hook(check):
         yield violations
     assert not violations, "contract violations:\n" + "\n".join(violations)

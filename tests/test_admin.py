@@ -55,4 +55,4 @@ def test_wrong_method_on_the_control_plane_is_405_and_not_journaled(mock: Mock) 
         missing = anon.post("/_mock/nothing")
     assert (response.status_code, response.json()) == (405, error(405, "Method not allowed"))
     assert (missing.status_code, missing.json()) == (404, error(404, "Not found"))
-    assert len(mock.backend.journal) == 0
+    assert len(mock.harness.journal) == 0

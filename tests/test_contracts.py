@@ -11,7 +11,7 @@ import conformance
 import pytest
 from jsonschema import Draft202012Validator
 
-from wacht_mock.app import GATEWAY_OPERATION, GATEWAY_PATH, ROUTES
+from wacht_mock.http.operations import routes
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 STATUS = re.compile(r"^([1-5][0-9][0-9]|[1-5]XX|default)$")
@@ -72,14 +72,13 @@ def test_every_ref_resolves() -> None:
 
 
 def test_every_route_has_exactly_one_operation_with_its_operation_id_and_vice_versa() -> None:
-    routes = {(method, route.template, op.name) for route in ROUTES for method, op in route.operations.items()}
-    routes.add(("POST", GATEWAY_PATH, GATEWAY_OPERATION))
+    declared = {(op.method, route.template, op.name) for route in routes() for op in route.operations.values()}
     contract = [(method, template, operation["operationId"]) for _, method, template, operation in _operations()]
     assert len(contract) == len(set(contract))
     ids = [operation_id for _, _, operation_id in contract]
     assert len(ids) == len(set(ids)), "operationIds must be unique"
-    assert set(contract) == routes
-    assert len([r for r in routes if r[1].startswith("/api-auth")]) == 17
+    assert set(contract) == declared
+    assert len([r for r in declared if r[1].startswith("/api-auth")]) == 17
 
 
 def test_the_backend_contract_documents_the_error_envelope_for_every_error_status() -> None:
@@ -161,7 +160,32 @@ def test_mock_control_plane_head_and_options_are_skipped() -> None:
     conformance.validate("OPTIONS", "/api-auth/apps", 200, None, b"")
 
 
-def test_the_hook_is_active_for_the_suite() -> None:
-    from wacht_mock.app import VendorApi
+def test_the_suite_hook_fails_a_request_whose_answer_breaks_the_contract(
+    contract_conformance: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wacht_mock import WachtMock
+    from wacht_mock.http import handlers
 
-    assert VendorApi.__call__.__name__ == "checked"
+    monkeypatch.setattr(handlers, "app_json", lambda view: {"app_slug": 1})
+    before = len(contract_conformance)
+    with WachtMock().client() as client, pytest.raises(AssertionError, match="createApiAuthApp"):
+        client.post("/api-auth/apps", json={"app_slug": "a", "name": "A", "key_prefix": "sk_test"})
+    assert len(contract_conformance) == before + 1
+    del contract_conformance[before:]  # seen and expected: not a failure of the session
+
+
+def test_a_response_hook_sees_what_left_the_app() -> None:
+    from wacht_mock import WachtMock
+    from wacht_mock.http.app import Sent, response_hook
+
+    seen: list[Sent] = []
+    mock = WachtMock()
+    mock.add_fault("error", operation="getApiAuthApp", status=503, count=1)
+    with response_hook(seen.append), mock.client() as client:
+        client.get("/api-auth/apps")
+        client.get("/api-auth/apps/nope")
+    assert [(s.method, s.path, s.status, s.injected) for s in seen] == [
+        ("GET", "/api-auth/apps", 200, False),
+        ("GET", "/api-auth/apps/nope", 503, True),
+    ]
+    assert seen[0].body == b'{"data":[],"has_more":false,"limit":50,"offset":0}'

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from conftest import Mock, ok
 
-from wacht_mock.framework import BODY_LIMIT_BYTES
+from wacht_mock.http.axum import BODY_LIMIT_BYTES
 
 CHECK = "/v1/authz/check"
 TEXT = "text/plain; charset=utf-8"

@@ -3,11 +3,12 @@
 Cheap to import: no uvicorn and no Hypothesis here (the pytest plugin imports it as soon as a test uses a fixture).
 """
 
-from .app import create_app
 from .clock import Clock, VirtualClock
 from .domain.backend import Backend
 from .errors import SeedError, UsageError, VendorError, WachtMockError
 from .faults import Fault, Faults
+from .harness import Harness
+from .http.app import create_app
 from .ids import Ids
 from .journal import Journal, JournalEntry
 from .live import LiveServer, LiveWacht
@@ -22,6 +23,7 @@ __all__ = [
     "Fault",
     "Faults",
     "Firing",
+    "Harness",
     "Ids",
     "Journal",
     "JournalEntry",

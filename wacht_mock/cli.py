@@ -81,7 +81,7 @@ def serve(host: str, port: int, seed_path: str | None) -> int:
     """Run the mock until interrupted; print the base URL and every deployment's secret first."""
     import uvicorn
 
-    from .app import create_app
+    from .http.app import create_app
     from .live import base_url, bind, hide_injected_drops
 
     backend = build_backend(seed_path)
@@ -105,7 +105,7 @@ def verify(args: argparse.Namespace) -> int:
     """Run the scenarios, print one line per scenario and the summary by rule; 1 on any mismatch."""
     from pathlib import Path
 
-    from . import app  # noqa: F401  (importing the routes declares every rule)
+    from .http import app  # noqa: F401  (importing the routes declares every rule)
     from .rules import all_rules
     from .verify import Target, TargetContext, load_scenarios
     from .verify import verify as run

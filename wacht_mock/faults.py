@@ -12,30 +12,23 @@ probability ``ratio`` drawn from its own seeded generator, and is one of:
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Literal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, NoReturn, get_args
+
+from starlette.responses import Response
+from starlette.types import Send
 
 from .errors import UsageError
+from .http.axum import normaliser_message
+from .http.responses import Answer, error_response
 
 FaultKind = Literal["error", "latency", "drop", "lost_response"]
-KINDS: tuple[FaultKind, ...] = ("error", "latency", "drop", "lost_response")
-
-DEFAULT_MESSAGES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    422: "Invalid request payload",
-    429: "Rate limit exceeded",
-}
-
-
-def default_message(status: int) -> str:
-    """The message production's error normaliser writes for a status."""
-    return DEFAULT_MESSAGES.get(status, "Something went wrong" if status >= 500 else "Request failed")
+KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
 
 @dataclass
@@ -141,3 +134,41 @@ class Faults:
 
     def __len__(self) -> int:
         return len(self._faults)
+
+
+class ConnectionDropped(Exception):
+    """Raised from the ASGI app after the response started: transports see the connection close mid-answer."""
+
+
+BLOCKING_SCOPE_KEY = "wacht_mock.blocking"  # set by the in-process bridge: sleep without awaiting
+
+
+async def inject(
+    faults: Faults, operation: str | None, blocking: bool, answer: Callable[[], Awaitable[Answer]]
+) -> Answer:
+    """Answer a request through the first fault that fires for it, if any: ``answer()`` is the pipeline."""
+    fault = faults.pick(operation) if len(faults) else None
+    if fault is None:
+        return await answer()
+    if fault.kind == "latency":
+        await _sleep(blocking, fault.latency_ms / 1000)
+        return await answer()
+    if fault.kind == "error":
+        response = error_response(fault.status, fault.message or normaliser_message(fault.status))
+        return Answer(response, operation, fault=fault.text)
+    if fault.kind == "drop":
+        return Answer(Response(status_code=500), operation, fault=fault.text, dropped=True)
+    return replace(await answer(), fault=fault.text, dropped=True)
+
+
+async def drop(send: Send) -> NoReturn:
+    """Start an answer that promises a body, then stop: the client sees the connection close mid-response."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
+    raise ConnectionDropped
+
+
+async def _sleep(blocking: bool, seconds: float) -> None:
+    if blocking:
+        time.sleep(seconds)
+    else:
+        await asyncio.sleep(seconds)

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from .app import BLOCKING_SCOPE_KEY, ConnectionDropped
+from .faults import BLOCKING_SCOPE_KEY, ConnectionDropped
 
 ASGIApp = Callable[[MutableMapping[str, Any], Any, Any], Awaitable[None]]
 

@@ -8,7 +8,7 @@ import socket
 import threading
 from typing import Any
 
-from .app import ConnectionDropped
+from .faults import ConnectionDropped
 
 
 class _HideDrops(logging.Filter):

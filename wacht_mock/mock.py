@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .app import create_app
 from .clock import VirtualClock
 from .domain import apps, rate_limit_schemes
 from .domain.backend import Backend
 from .errors import SeedError, UsageError
 from .faults import Fault, FaultKind, Faults
+from .harness import Harness
+from .http.app import create_app
 from .ids import Ids
 from .inprocess import WachtTransport, call_app
 from .journal import Journal
@@ -58,8 +59,9 @@ class WachtMock:
         start = parse_timestamp(now) if isinstance(now, str) else now
         self._seed = data
         self.backend = Backend(parse_seed(data), clock=VirtualClock(start), ids=Ids(id_seed))
+        self.harness = Harness(self.backend)
         self._made = (self.backend.seed, data, self.clock.now())
-        self.app = create_app(self.backend)
+        self.app = create_app(self.harness)
         self.base_url = API_URL
         self.gateway_url = GATEWAY_URL
 
@@ -99,12 +101,12 @@ class WachtMock:
     @property
     def journal(self) -> Journal:
         """Every request since the last reset, with its operation, status and fired rules."""
-        return self.backend.journal
+        return self.harness.journal
 
     @property
     def faults(self) -> Faults:
         """The active faults."""
-        return self.backend.faults
+        return self.harness.faults
 
     def add_fault(self, kind: FaultKind, **options: Any) -> Fault:
         """Inject a fault (see ``wacht_mock.faults``): e.g. ``add_fault("error", operation="createApiKey",
@@ -113,7 +115,7 @@ class WachtMock:
 
     def reset(self) -> None:
         """Back to the seed: state, journal and faults (the clock keeps its time)."""
-        self.backend.reset()
+        self.harness.reset()
 
     def restore(self) -> None:
         """Back to how this mock was made: its first seed (what the seeding helpers added since is dropped), the
@@ -122,7 +124,7 @@ class WachtMock:
         with self.backend.lock:
             self.backend.seed, self._seed = seed, data
             self.clock.set(start)
-            self.backend.reset()
+            self.harness.reset()
 
     # Seeding (each call extends the seed, so the entity survives reset)
 

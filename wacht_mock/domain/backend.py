@@ -10,9 +10,7 @@ from pydantic import ValidationError
 
 from ..clock import Clock, VirtualClock
 from ..errors import SeedError, VendorError
-from ..faults import Faults
 from ..ids import Ids
-from ..journal import Journal
 from ..models import CreateApiAuthAppRequest, CreateRateLimitSchemeRequest
 from ..rules import rule
 from ..seed import DeploymentSeed, Seed, default_seed
@@ -50,20 +48,16 @@ class Backend:
         self.deployments: dict[int, Deployment] = {}
         self.ids = self._ids
         self._by_secret: dict[str, Deployment] = {}
-        self.journal = Journal()
-        self.faults = Faults()
         self.reset()
 
     def reset(self) -> None:
-        """Throw away every change, the journal and the faults, and rebuild from the seed (the clock keeps its time)."""
+        """Throw away every change and rebuild from the seed (the clock keeps its time)."""
         with self.lock:
             ids = self._ids.fresh()
             deployments = {dep.id: _build(i, dep, self.clock, ids) for i, dep in enumerate(self.seed.deployments)}
             self.ids = ids
             self.deployments = deployments
             self._by_secret = {d.secret: d for d in deployments.values()}
-            self.journal = Journal()
-            self.faults = Faults()
 
     def extend_seed(self, seed: Seed) -> None:
         """Adopt ``seed`` (the current one plus more) and add what is new to the live state, keeping the rest.

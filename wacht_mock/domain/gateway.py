@@ -2,7 +2,7 @@
 ``handlers.rs``): validation in production's order, key checks, permissions, rate limits, the decision, and
 the audit record.
 
-Early exits (400/401) answer the denial envelope and are not audited; every decision answers 200 and is.
+Early exits (400/401) are not audited; every decision answers 200 and is.
 Changes made through the backend API show at once: the mock keeps no gateway caches (decision 10).
 """
 
@@ -92,11 +92,12 @@ class Decision:
 
 @dataclass(frozen=True, slots=True)
 class EarlyExit:
-    """A 400/401 before any decision: the denial envelope, or (``plain_text``) an axum text body."""
+    """A 400/401 before any decision (not audited): the rule that ended the check, and its message."""
 
     status: int
     request_id: str
-    plain_text: str | None = None
+    rule_id: str | None
+    message: str
 
 
 def normalise_resource(resource: str) -> str | None:
@@ -122,7 +123,7 @@ def check_authz(
     try:
         return _check(backend, req, headers, peer_ip, request_id)
     except VendorError as exc:
-        return EarlyExit(exc.status, request_id, exc.message if exc.rule_id == KEY_FOUND.id else None)
+        return EarlyExit(exc.status, request_id, exc.rule_id, exc.message)
 
 
 def _check(

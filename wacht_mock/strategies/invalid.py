@@ -13,7 +13,7 @@ from ..domain import apps as apps_rules
 from ..domain import backend as auth_rules
 from ..domain import rate_limit_schemes as scheme_rules
 from ..domain import scope as scope_rules
-from ..framework import JSON_CONTENT_TYPE, JSON_SHAPE, JSON_SYNTAX
+from ..http.axum import JSON_CONTENT_TYPE, JSON_SHAPE, JSON_SYNTAX
 from ..mock import WachtMock
 from ..rules import Rule
 from ..seed import Seed

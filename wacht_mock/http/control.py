@@ -1,4 +1,4 @@
-"""The control plane under ``/_mock``: health, reset, the virtual clock, the journal and faults.
+"""The control plane under ``/_mock/``: health, reset, the virtual clock, the journal and faults.
 
 Never under a vendor path. Misuse gets a 400 in the same envelope, with a message naming the problem.
 """
@@ -6,46 +6,44 @@ Never under a vendor path. Misuse gets a 400 in the same envelope, with a messag
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from .domain.backend import Backend
-from .errors import UsageError
-from .faults import Fault
-from .models import format_timestamp, parse_timestamp
-from .serialise import dumps
+from ..errors import UsageError
+from ..faults import Fault
+from ..harness import Harness
+from ..models import parse_timestamp
+from .responses import clock_json, error_response, journal_json, json_response
 
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(dumps(body), status, media_type="application/json")
+PREFIX = "/_mock/"
+PATHS = frozenset({"/_mock/health", "/_mock/reset", "/_mock/clock", "/_mock/journal", "/_mock/faults"})
 
 
 def _misuse(message: str) -> Response:
-    return _json({"errors": [{"message": message, "code": 400}]}, 400)
+    return error_response(400, message)
 
 
-CONTROL_PATHS = frozenset({"/_mock/health", "/_mock/reset", "/_mock/clock", "/_mock/journal", "/_mock/faults"})
+def leftover(path: str) -> Response:
+    """A control-plane path that no route took (unknown path, wrong method): not vendor traffic, not journaled."""
+    return error_response(405, "Method not allowed") if path in PATHS else error_response(404, "Not found")
 
 
-def admin_routes(backend: Backend) -> list[BaseRoute]:
-    """Starlette routes for the control plane of ``backend``."""
-
-    def clock_state() -> dict[str, Any]:
-        return {"now": format_timestamp(backend.clock.now()), "ticking": backend.clock.ticking}
+def routes(harness: Harness) -> list[BaseRoute]:
+    """Starlette routes for the control plane of one harness (its backend, journal and faults)."""
+    backend = harness.backend
 
     async def health(request: Request) -> Response:
-        return _json({"status": "ok", "deployments": sorted(backend.deployments)})
+        return json_response({"status": "ok", "deployments": sorted(backend.deployments)})
 
     async def reset(request: Request) -> Response:
-        backend.reset()
-        return _json({"reset": True})
+        harness.reset()
+        return json_response({"reset": True})
 
     async def clock(request: Request) -> Response:
         if request.method == "GET":
-            return _json(clock_state())
+            return json_response(clock_json(backend.clock))
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:
@@ -63,35 +61,23 @@ def admin_routes(backend: Backend) -> list[BaseRoute]:
                     backend.clock.set(parse_timestamp(body["set"]))
                 except (ValueError, TypeError):
                     return _misuse("clock: set must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z")
-        return _json(clock_state())
+        return json_response(clock_json(backend.clock))
 
     async def journal(request: Request) -> Response:
-        entries = [
-            {
-                "operation": e.operation,
-                "method": e.method,
-                "path": e.path,
-                "status": e.status,
-                "message": e.message,
-                "fault": e.fault,
-                "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
-            }
-            for e in backend.journal
-        ]
-        return _json({"entries": entries})
+        return json_response(journal_json(harness.journal))
 
     async def faults(request: Request) -> Response:
         if request.method == "DELETE":
-            backend.faults.clear()
-            return _json({"faults": 0})
+            harness.faults.clear()
+            return json_response({"faults": 0})
         try:
             fault = Fault.from_json(json.loads(await request.body() or b"null"))
         except ValueError:
             return _misuse('faults: body must be JSON, e.g. {"kind": "error", "status": 503, "count": 1}')
         except UsageError as exc:
             return _misuse(f"faults: {exc}")
-        backend.faults.add(fault)
-        return _json({"faults": len(backend.faults)})
+        harness.faults.add(fault)
+        return json_response({"faults": len(harness.faults)})
 
     return [
         Route("/_mock/journal", journal, methods=["GET"]),

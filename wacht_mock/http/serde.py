@@ -1,30 +1,21 @@
-"""The gateway's HTTP face: axum's ``Json`` extraction with its plain-text rejections and serde's messages, and
-the decision JSON (backend-behaviour.md §9.1, §9.3). The gateway has no error normaliser, no auth layer and no
-CORS, so nothing here goes through the backend's envelope.
-
-serde's error texts are reproduced for shape errors (unknown or duplicate field, unknown variant, wrong type,
-missing field) with their path, line and column; syntax errors keep axum's prefix and serde's wording as closely
-as Python's parser allows (see divergences.yaml).
+"""serde_json (1.0.140) as production reads JSON: the values it refuses (``strict_loads``), and the gateway's
+``AuthzCheckRequest`` read field by field with serde's error texts — unknown or duplicate field, unknown variant,
+wrong type, missing field — with their path, line and column (backend-behaviour.md §9.1). Syntax errors keep
+axum's prefix and serde's wording as closely as Python's parser allows (see divergences.yaml).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any, NoReturn
 
-from .domain.gateway import AuthzCheckRequest, Decision, EarlyExit, Identity
-from .framework import BODY_LIMIT_BYTES, is_json_content_type, strict_loads
-from .rules import Rule, rule
-from .serialise import rule_state_json
+from ..domain.gateway import AuthzCheckRequest
+from ..rules import Rule, rule
 
 _AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
 
-CONTENT_TYPE = rule(
-    "gateway.http.json_content_type_required", _AXUM, 415, "Expected request with `Content-Type: application/json`"
-)
-BODY_LIMIT = rule(
-    "gateway.http.body_at_most_2_mib", _AXUM, 413, "Failed to buffer the request body: length limit exceeded"
-)
 SYNTAX = rule("gateway.http.json_syntax", _AXUM, 400, "Failed to parse the request body as JSON: {detail}")
 SHAPE = rule(
     "gateway.http.json_shape", _AXUM, 422, "Failed to deserialize the JSON body into the target type: {detail}"
@@ -48,12 +39,41 @@ _PRINCIPAL_FIELDS = ("type", "value")
 _TYPES = ("api_key", "oauth_access_token")
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def parse_authz_request(content_type: str | None, raw: bytes) -> AuthzCheckRequest:
-    """Extract the request as axum and serde do, or raise the plain-text rejection as a ``VendorError``."""
-    CONTENT_TYPE.check(is_json_content_type(content_type))
-    BODY_LIMIT.check(len(raw) <= BODY_LIMIT_BYTES)
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _lone_surrogates(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, list):
+        return any(_lone_surrogates(v) for v in value)
+    if isinstance(value, dict):
+        return any(_lone_surrogates(k) or _lone_surrogates(v) for k, v in value.items())
+    return False
+
+
+def strict_loads(text: str) -> Any:
+    """``json.loads`` with serde_json's refusals: no NaN/Infinity, no number overflowing f64, no lone
+    surrogate escape. Raises ValueError (a ``JSONDecodeError`` with a position where Python knows it)."""
+    data = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float)
+    if _lone_surrogates(data):
+        raise ValueError("lone surrogate escape")
+    return data
+
+
+def read_authz_request(raw: bytes) -> AuthzCheckRequest:
+    """Read the request as serde_json does into the struct, or raise the plain-text rejection as a ``VendorError``."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -290,54 +310,3 @@ def _innermost(text: str, pos: int) -> str:
         elif c in "}]" and stack:
             stack.pop()
     return stack[-1] if stack else "{"
-
-
-def identity_json(i: Identity) -> dict[str, Any]:
-    """The decision's ``identity``: ids as strings, absent ones present as null."""
-
-    def opt(v: int | None) -> str | None:
-        return str(v) if v is not None else None
-
-    return {
-        "key_id": str(i.key_id),
-        "deployment_id": str(i.deployment_id),
-        "app_slug": i.app_slug,
-        "key_name": i.key_name,
-        "owner_user_id": opt(i.owner_user_id),
-        "organization_id": opt(i.organization_id),
-        "workspace_id": opt(i.workspace_id),
-        "organization_membership_id": opt(i.organization_membership_id),
-        "workspace_membership_id": opt(i.workspace_membership_id),
-    }
-
-
-def decision_json(d: Decision) -> dict[str, Any]:
-    """The 200 body; every field present."""
-    return {
-        "request_id": d.request_id,
-        "allowed": d.allowed,
-        "reason": d.reason,
-        "blocked_rule": d.blocked_rule,
-        "identity": identity_json(d.identity),
-        "permissions": d.permissions,
-        "metadata": d.metadata,
-        "rate_limits": [rule_state_json(s) for s in d.rate_limits],
-        "retry_after": d.retry_after,
-        "headers": d.headers,
-    }
-
-
-def denial_json(exit_: EarlyExit) -> dict[str, Any]:
-    """The denial envelope of the 400/401 early exits."""
-    return {
-        "request_id": exit_.request_id,
-        "allowed": False,
-        "reason": None,
-        "blocked_rule": None,
-        "identity": None,
-        "permissions": [],
-        "metadata": None,
-        "rate_limits": [],
-        "retry_after": None,
-        "headers": {},
-    }

@@ -1,13 +1,14 @@
-"""What production's web framework does before a handler runs, and the fixed messages its error normaliser
-writes (backend-behaviour.md §2.2): JSON body extraction, query and path parsing, unknown paths and methods.
+"""Production's web framework, at the versions its ``Cargo.lock`` pins (axum 0.8, serde_json, mime): what runs
+before a handler, in extractor order (path → query → body), the rejections it answers with, and the fixed
+messages production's error normaliser writes over them (backend-behaviour.md §2.2).
 
-Every rejection here is a named rule raising ``VendorError``; ``app.py`` turns it into the envelope.
+Every rejection is a named rule raising ``VendorError``; the pipeline renders it for the router it came from
+(the backend API's envelope, or the gateway's plain text). serde_json's error texts for the gateway live in
+``serde.py``.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -16,22 +17,55 @@ from urllib.parse import parse_qsl, unquote
 
 from pydantic import BaseModel, ValidationError
 
-from .models import I32_MAX, I32_MIN, parse_i64, parse_timestamp
-from .rules import rule
+from ..domain.gateway import AuthzCheckRequest
+from ..models import I32_MAX, I32_MIN, parse_i64, parse_timestamp
+from ..rules import Rule, rule
+from . import serde
+
+# What ``normalize_error_responses`` (platform/src/application/router.rs) writes over a framework rejection
+# of this status; injected error faults use the same words.
+NORMALISER_MESSAGES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    422: "Invalid request payload",
+    429: "Rate limit exceeded",
+}
+
+
+def normaliser_message(status: int) -> str:
+    """The message production's error normaliser writes for a status."""
+    return NORMALISER_MESSAGES.get(status, "Something went wrong" if status >= 500 else "Request failed")
+
 
 _ROUTER = "platform/src/application/router.rs (normalize_error_responses) + axum 0.8 extractors"
 
-UNKNOWN_PATH = rule("http.unknown_path_is_404_before_auth", _ROUTER, 404, "Not found")
-METHOD_NOT_ALLOWED = rule("http.wrong_method_is_405_after_auth", _ROUTER, 405, "Method not allowed")
-JSON_CONTENT_TYPE = rule("http.body.json_content_type_required", _ROUTER, 415, "Request failed")
-BODY_SIZE_LIMIT = rule("http.body.at_most_2_mib", _ROUTER, 413, "Request failed")
-JSON_SYNTAX = rule("http.body.json_syntax", _ROUTER, 400, "Bad request")
-JSON_SHAPE = rule("http.body.json_shape", _ROUTER, 422, "Invalid request payload")
-QUERY_PARSES = rule("http.query.parses", _ROUTER, 400, "Bad request")
-PATH_PARSES = rule("http.path.parses", _ROUTER, 400, "Bad request")
+
+def _normalised(rule_id: str, status: int) -> Rule:
+    return rule(rule_id, _ROUTER, status, normaliser_message(status))
+
+
+UNKNOWN_PATH = _normalised("http.unknown_path_is_404_before_auth", 404)
+METHOD_NOT_ALLOWED = _normalised("http.wrong_method_is_405_after_auth", 405)
+JSON_CONTENT_TYPE = _normalised("http.body.json_content_type_required", 415)
+BODY_SIZE_LIMIT = _normalised("http.body.at_most_2_mib", 413)
+JSON_SYNTAX = _normalised("http.body.json_syntax", 400)
+JSON_SHAPE = _normalised("http.body.json_shape", 422)
+QUERY_PARSES = _normalised("http.query.parses", 400)
+PATH_PARSES = _normalised("http.path.parses", 400)
+
+# The gateway's router has no normaliser: axum's own rejection texts reach the client.
+_AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
+GATEWAY_CONTENT_TYPE = rule(
+    "gateway.http.json_content_type_required", _AXUM, 415, "Expected request with `Content-Type: application/json`"
+)
+GATEWAY_BODY_LIMIT = rule(
+    "gateway.http.body_at_most_2_mib", _AXUM, 413, "Failed to buffer the request body: length limit exceeded"
+)
 
 BODY_LIMIT_BYTES = 2 * 1024 * 1024
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _MIME = re.compile(r"([a-z0-9!#$&^_.+-]+)/([a-z0-9!#$&^_.+-]+)")
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
@@ -48,40 +82,10 @@ def is_json_content_type(value: str | None) -> bool:
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError("number out of range")
-    return value
-
-
-def _lone_surrogates(value: Any) -> bool:
-    if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, list):
-        return any(_lone_surrogates(v) for v in value)
-    if isinstance(value, dict):
-        return any(_lone_surrogates(k) or _lone_surrogates(v) for k, v in value.items())
-    return False
-
-
-def strict_loads(text: str) -> Any:
-    """``json.loads`` with serde_json's refusals: no NaN/Infinity, no number overflowing f64, no lone
-    surrogate escape. Raises ValueError (a ``JSONDecodeError`` with a position where Python knows it)."""
-    data = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float)
-    if _lone_surrogates(data):
-        raise ValueError("lone surrogate escape")
-    return data
-
-
 def decode_json(raw: bytes) -> Any:
-    """Parse JSON as serde_json does (strict UTF-8, ``strict_loads``, no trailing data), else 400."""
+    """Parse JSON as serde_json does (strict UTF-8, ``serde.strict_loads``, no trailing data), else 400."""
     try:
-        return strict_loads(raw.decode("utf-8"))
+        return serde.strict_loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         JSON_SYNTAX.deny()
 
@@ -102,7 +106,14 @@ def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
     return parsed
 
 
-def path_param(raw: str) -> str:
+def gateway_json(content_type: str | None, raw: bytes) -> AuthzCheckRequest:
+    """The gateway's ``Json<AuthzCheckRequest>``: content type (415), size (413), then serde_json (400, 422)."""
+    GATEWAY_CONTENT_TYPE.check(is_json_content_type(content_type))
+    GATEWAY_BODY_LIMIT.check(len(raw) <= BODY_LIMIT_BYTES)
+    return serde.read_authz_request(raw)
+
+
+def path_text(raw: str) -> str:
     """Percent-decode one captured path segment; invalid UTF-8 is a 400."""
     try:
         return unquote(raw, errors="strict")
@@ -110,10 +121,10 @@ def path_param(raw: str) -> str:
         PATH_PARSES.deny()
 
 
-def path_i64(raw: str) -> int:
-    """A path segment that must be an i64 (``key_id``)."""
+def path_i64(text: str) -> int:
+    """A (decoded) path parameter that must be an i64, such as ``key_id``."""
     try:
-        value = parse_i64(path_param(raw))
+        value = parse_i64(text)
     except ValueError:
         PATH_PARSES.deny()
     PATH_PARSES.allow()

@@ -1,15 +1,12 @@
-"""One handler per vendor operation: parse (path → query → body, production's extractor order), call the
-domain, serialise. Handlers are synchronous and run under the backend's lock."""
+"""The backend API's operations, each declared beside its handler: parse (path → query → body, production's
+extractor order), call the domain, serialise. Handlers are synchronous and run under the backend's lock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from .domain import apps, audit, keys, rate_limit_schemes
-from .domain.state import Deployment
-from .framework import Query, parse_body, path_i64, path_param
-from .models import (
+from ..domain import apps, audit, keys, rate_limit_schemes
+from ..models import (
     CreateApiAuthAppRequest,
     CreateApiKeyRequest,
     CreateRateLimitSchemeRequest,
@@ -18,7 +15,9 @@ from .models import (
     UpdateApiAuthAppRequest,
     UpdateRateLimitSchemeRequest,
 )
-from .serialise import (
+from .axum import Query, parse_body, path_i64
+from .operations import Call, Reply, operation
+from .responses import (
     analytics_json,
     app_json,
     app_page_json,
@@ -29,24 +28,13 @@ from .serialise import (
     timeseries_json,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """One request as a handler sees it: the caller's deployment, raw path captures, query and body."""
-
-    deployment: Deployment
-    params: tuple[str, ...]
-    query_string: str
-    content_type: str | None
-    body: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A success answer: status and JSON body (None for an empty body)."""
-
-    status: int
-    body: Any
+APPS = "/api-auth/apps"
+APP = "/api-auth/apps/{app_slug}"
+SCHEMES = "/api-auth/rate-limit-schemes"
+SCHEME = "/api-auth/rate-limit-schemes/{slug}"
+KEYS = "/api-auth/apps/{app_slug}/keys"
+KEY = "/api-auth/apps/{app_slug}/keys/{key_id}"
+AUDIT = "/api-auth/apps/{app_slug}/audit"
 
 
 def _ok(body: Any) -> Reply:
@@ -56,9 +44,9 @@ def _ok(body: Any) -> Reply:
 # Apps
 
 
+@operation("GET", APPS, "listApiAuthApps")
 def list_api_auth_apps(c: Call) -> Reply:
-    """GET /api-auth/apps"""
-    q = Query(c.query_string)
+    q = Query(c.query)
     query = ListApiAuthAppsQuery(
         include_inactive=q.flag("include_inactive") or False,
         limit=_default(q.i32("limit"), 50),
@@ -69,94 +57,97 @@ def list_api_auth_apps(c: Call) -> Reply:
     return _ok(app_page_json(apps.list_api_auth_apps(c.deployment, query)))
 
 
+@operation("POST", APPS, "createApiAuthApp", body=True)
 def create_api_auth_app(c: Call) -> Reply:
-    """POST /api-auth/apps"""
     req = parse_body(c.content_type, c.body, CreateApiAuthAppRequest)
     return _ok(app_json(apps.create_api_auth_app(c.deployment, req)))
 
 
+@operation("GET", APP, "getApiAuthApp")
 def get_api_auth_app(c: Call) -> Reply:
-    """GET /api-auth/apps/{app_slug}"""
-    return _ok(app_json(apps.get_api_auth_app(c.deployment, path_param(c.params[0]))))
+    return _ok(app_json(apps.get_api_auth_app(c.deployment, c.path["app_slug"])))
 
 
+@operation("PATCH", APP, "updateApiAuthApp", body=True)
 def update_api_auth_app(c: Call) -> Reply:
-    """PATCH /api-auth/apps/{app_slug}"""
-    slug = path_param(c.params[0])
+    slug = c.path["app_slug"]
     req = parse_body(c.content_type, c.body, UpdateApiAuthAppRequest)
     return _ok(app_json(apps.update_api_auth_app(c.deployment, slug, req)))
 
 
+@operation("DELETE", APP, "deleteApiAuthApp")
 def delete_api_auth_app(c: Call) -> Reply:
-    """DELETE /api-auth/apps/{app_slug}"""
-    apps.delete_api_auth_app(c.deployment, path_param(c.params[0]))
+    apps.delete_api_auth_app(c.deployment, c.path["app_slug"])
     return _ok({})
 
 
 # Rate-limit schemes
 
 
+@operation("GET", SCHEMES, "listRateLimitSchemes")
 def list_rate_limit_schemes(c: Call) -> Reply:
-    """GET /api-auth/rate-limit-schemes"""
     schemes = rate_limit_schemes.list_rate_limit_schemes(c.deployment)
     return _ok({"schemes": [scheme_json(s) for s in schemes], "total": len(schemes)})
 
 
+@operation("POST", SCHEMES, "createRateLimitScheme", body=True)
 def create_rate_limit_scheme(c: Call) -> Reply:
-    """POST /api-auth/rate-limit-schemes"""
     req = parse_body(c.content_type, c.body, CreateRateLimitSchemeRequest)
     return _ok(scheme_json(rate_limit_schemes.create_rate_limit_scheme(c.deployment, req)))
 
 
+@operation("GET", SCHEME, "getRateLimitScheme")
 def get_rate_limit_scheme(c: Call) -> Reply:
-    """GET /api-auth/rate-limit-schemes/{slug}"""
-    return _ok(scheme_json(rate_limit_schemes.get_rate_limit_scheme(c.deployment, path_param(c.params[0]))))
+    return _ok(scheme_json(rate_limit_schemes.get_rate_limit_scheme(c.deployment, c.path["slug"])))
 
 
+@operation("PATCH", SCHEME, "updateRateLimitScheme", body=True)
 def update_rate_limit_scheme(c: Call) -> Reply:
-    """PATCH /api-auth/rate-limit-schemes/{slug}"""
-    slug = path_param(c.params[0])
+    slug = c.path["slug"]
     req = parse_body(c.content_type, c.body, UpdateRateLimitSchemeRequest)
     return _ok(scheme_json(rate_limit_schemes.update_rate_limit_scheme(c.deployment, slug, req)))
 
 
+@operation("DELETE", SCHEME, "deleteRateLimitScheme")
 def delete_rate_limit_scheme(c: Call) -> Reply:
-    """DELETE /api-auth/rate-limit-schemes/{slug} — 204, no body."""
-    rate_limit_schemes.delete_rate_limit_scheme(c.deployment, path_param(c.params[0]))
+    """204, no body."""
+    rate_limit_schemes.delete_rate_limit_scheme(c.deployment, c.path["slug"])
     return Reply(204, None)
 
 
 # Keys
 
 
+@operation("GET", KEYS, "listApiKeys")
 def list_api_keys(c: Call) -> Reply:
-    """GET /api-auth/apps/{app_slug}/keys"""
-    slug = path_param(c.params[0])
-    q = Query(c.query_string)
+    slug = c.path["app_slug"]
+    q = Query(c.query)
     include_inactive = q.flag("include_inactive") or False
     q.done()
     views = keys.list_api_keys(c.deployment, slug, include_inactive=include_inactive)
     return _ok({"keys": [key_view_json(v) for v in views]})
 
 
+@operation("POST", KEYS, "createApiKey", body=True)
 def create_api_key(c: Call) -> Reply:
-    """POST /api-auth/apps/{app_slug}/keys"""
-    slug = path_param(c.params[0])
+    slug = c.path["app_slug"]
     req = parse_body(c.content_type, c.body, CreateApiKeyRequest)
     return _ok(issued_key_json(keys.create_api_key(c.deployment, slug, req)))
 
 
+@operation("POST", KEY + "/revoke", "revokeApiKeyForApp", body=True)
 def revoke_api_key_for_app(c: Call) -> Reply:
-    """POST /api-auth/apps/{app_slug}/keys/{key_id}/revoke — a JSON body is required, ``{}`` is enough."""
-    slug, key_id = path_param(c.params[0]), path_i64(c.params[1])
+    """A JSON body is required, ``{}`` is enough."""
+    slug, key_id = c.path["app_slug"], path_i64(c.path["key_id"])
     req = parse_body(c.content_type, c.body, RevokeApiKeyRequest)
     keys.revoke_api_key_for_app(c.deployment, slug, key_id, req)
     return _ok({})
 
 
+@operation("POST", KEY + "/rotate", "rotateApiKeyForApp")
 def rotate_api_key_for_app(c: Call) -> Reply:
-    """POST /api-auth/apps/{app_slug}/keys/{key_id}/rotate — any body, any content type."""
-    slug, key_id = path_param(c.params[0]), path_i64(c.params[1])
+    """Any body, any content type."""
+    slug, key_id = c.path["app_slug"], path_i64(c.path["key_id"])
     return _ok(issued_key_json(keys.rotate_api_key_for_app(c.deployment, slug, key_id)))
 
 
@@ -167,10 +158,10 @@ def _audit_filter(q: Query) -> dict[str, Any]:
     return {"start_date": q.timestamp("start_date"), "end_date": q.timestamp("end_date"), "key_id": q.i64("key_id")}
 
 
+@operation("GET", AUDIT + "/logs", "getApiAuditLogs")
 def get_api_audit_logs(c: Call) -> Reply:
-    """GET /api-auth/apps/{app_slug}/audit/logs"""
-    slug = path_param(c.params[0])
-    q = Query(c.query_string)
+    slug = c.path["app_slug"]
+    q = Query(c.query)
     query = audit.AuditLogsQuery(
         **_audit_filter(q),
         limit=q.u32("limit"),
@@ -184,10 +175,10 @@ def get_api_audit_logs(c: Call) -> Reply:
     return _ok(logs_page_json(audit.get_api_audit_logs(c.deployment, slug, query)))
 
 
+@operation("GET", AUDIT + "/analytics", "getApiAuditAnalytics")
 def get_api_audit_analytics(c: Call) -> Reply:
-    """GET /api-auth/apps/{app_slug}/audit/analytics"""
-    slug = path_param(c.params[0])
-    q = Query(c.query_string)
+    slug = c.path["app_slug"]
+    q = Query(c.query)
     query = audit.AuditAnalyticsQuery(
         **_audit_filter(q),
         include_top_keys=q.flag("include_top_keys") or False,
@@ -200,10 +191,10 @@ def get_api_audit_analytics(c: Call) -> Reply:
     return _ok(analytics_json(audit.get_api_audit_analytics(c.deployment, slug, query)))
 
 
+@operation("GET", AUDIT + "/timeseries", "getApiAuditTimeseries")
 def get_api_audit_timeseries(c: Call) -> Reply:
-    """GET /api-auth/apps/{app_slug}/audit/timeseries"""
-    slug = path_param(c.params[0])
-    q = Query(c.query_string)
+    slug = c.path["app_slug"]
+    q = Query(c.query)
     query = audit.AuditTimeseriesQuery(**_audit_filter(q), interval=q.text("interval"))
     q.done()
     return _ok(timeseries_json(audit.get_api_audit_timeseries(c.deployment, slug, query)))

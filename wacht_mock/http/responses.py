@@ -1,17 +1,30 @@
-"""Production's JSON for apps, schemes and keys: field order, string versus number ids, and which nulls are
-omitted and which are present (backend-behaviour.md §2.4, §3)."""
+"""Every JSON body the mock writes, and the one error envelope.
+
+Production's JSON for apps, schemes, keys and audit (field order, string versus number ids, which nulls are
+omitted and which are present: backend-behaviour.md §2.4, §3), the gateway's decision and denial bodies
+(§9.3), and the control plane's bodies; then the Starlette responses that carry them.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .domain.apps import AppPage, AppView
-from .domain.audit import Analytics, LogsPage, Share, Timeseries
-from .domain.keys import IssuedKey, KeyView
-from .domain.state import AuditRecord, Key, RateLimitRule, RuleState, Scheme
-from .models import format_timestamp
+from starlette.responses import Response
+
+from ..clock import VirtualClock
+from ..domain.apps import AppPage, AppView
+from ..domain.audit import Analytics, LogsPage, Share, Timeseries
+from ..domain.gateway import Decision, EarlyExit, Identity
+from ..domain.keys import IssuedKey, KeyView
+from ..domain.state import AuditRecord, Key, RateLimitRule, RuleState, Scheme
+from ..errors import VendorError
+from ..journal import JournalEntry
+from ..models import format_timestamp
+from .operations import Reply, Router
 
 
 def dumps(body: object) -> bytes:
@@ -215,3 +228,135 @@ def timeseries_json(t: Timeseries) -> dict[str, Any]:
         ],
         "interval": t.interval,
     }
+
+
+# The gateway
+
+
+def identity_json(i: Identity) -> dict[str, Any]:
+    """The decision's ``identity``: ids as strings, absent ones present as null."""
+
+    def opt(v: int | None) -> str | None:
+        return str(v) if v is not None else None
+
+    return {
+        "key_id": str(i.key_id),
+        "deployment_id": str(i.deployment_id),
+        "app_slug": i.app_slug,
+        "key_name": i.key_name,
+        "owner_user_id": opt(i.owner_user_id),
+        "organization_id": opt(i.organization_id),
+        "workspace_id": opt(i.workspace_id),
+        "organization_membership_id": opt(i.organization_membership_id),
+        "workspace_membership_id": opt(i.workspace_membership_id),
+    }
+
+
+def decision_json(d: Decision) -> dict[str, Any]:
+    """The 200 body; every field present."""
+    return {
+        "request_id": d.request_id,
+        "allowed": d.allowed,
+        "reason": d.reason,
+        "blocked_rule": d.blocked_rule,
+        "identity": identity_json(d.identity),
+        "permissions": d.permissions,
+        "metadata": d.metadata,
+        "rate_limits": [rule_state_json(s) for s in d.rate_limits],
+        "retry_after": d.retry_after,
+        "headers": d.headers,
+    }
+
+
+def denial_json(exit_: EarlyExit) -> dict[str, Any]:
+    """The denial envelope of the 400/401 early exits."""
+    return {
+        "request_id": exit_.request_id,
+        "allowed": False,
+        "reason": None,
+        "blocked_rule": None,
+        "identity": None,
+        "permissions": [],
+        "metadata": None,
+        "rate_limits": [],
+        "retry_after": None,
+        "headers": {},
+    }
+
+
+# The control plane
+
+
+def clock_json(clock: VirtualClock) -> dict[str, Any]:
+    """``{now, ticking}``."""
+    return {"now": format_timestamp(clock.now()), "ticking": clock.ticking}
+
+
+def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:
+    """``{entries: [...]}`` with each entry's operation, request, answer, fault and the rules that fired."""
+    return {
+        "entries": [
+            {
+                "operation": e.operation,
+                "method": e.method,
+                "path": e.path,
+                "status": e.status,
+                "message": e.message,
+                "fault": e.fault,
+                "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
+            }
+            for e in entries
+        ]
+    }
+
+
+# Responses
+
+
+@dataclass(slots=True)
+class Answer:
+    """What one request got: the response, and what the journal says about it."""
+
+    response: Response
+    operation: str | None = None
+    message: str | None = None
+    fault: str | None = None
+    """The injected fault that answered or dropped the request, as the journal names it."""
+    dropped: bool = False
+    """The connection is closed instead of answering."""
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    """A JSON answer, written as serde_json writes it."""
+    return Response(dumps(body), status, media_type="application/json")
+
+
+def error_response(status: int, message: str) -> Response:
+    """Production's error envelope: ``{"errors":[{"message","code"}]}``."""
+    return json_response({"errors": [{"message": message, "code": status}]}, status)
+
+
+def text_response(status: int, text: str) -> Response:
+    """A plain-text answer (axum's ``(StatusCode, String)``)."""
+    return Response(text, status, media_type="text/plain")
+
+
+def reply_response(reply: Reply) -> Response:
+    """A handler's reply: plain text, JSON, or an empty body."""
+    if reply.text is not None:
+        return text_response(reply.status, reply.text)
+    if reply.body is None:
+        return Response(status_code=reply.status, media_type="application/json")
+    return json_response(reply.body, reply.status)
+
+
+def method_not_allowed(allow: str) -> Response:
+    """axum's own 405 (no normaliser on the router): no body, an ``Allow`` header."""
+    return Response(status_code=405, headers={"allow": allow})
+
+
+def rejection(router: Router, error: VendorError) -> Response:
+    """A vendor error as ``router`` answers it: the normaliser's envelope, or axum's plain text."""
+    if router.normalised:
+        return error_response(error.status, error.message)
+    return text_response(error.status, error.message)

@@ -1,0 +1,189 @@
+"""The pipeline: one request from the raw path to the answer, as production's axum stack runs it.
+
+CORS (outermost) → route → unknown path (404, before auth) → the router's auth → method (405) → the operation's
+extractors and handler → the response. Faults and the journal wrap the pipeline (``VendorApi.__call__``); the
+pipeline itself (``VendorApi.answer``) never raises: a mock bug still answers like production's 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Mount
+from starlette.types import Message, Receive, Scope, Send
+
+from .. import faults
+from ..domain.backend import Backend
+from ..errors import VendorError
+from ..harness import Harness
+from ..journal import JournalEntry
+from ..rules import recording
+from . import control, gateway, handlers  # noqa: F401  (importing the handlers declares the operations)
+from .axum import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH, normaliser_message, path_text
+from .cors import Cors
+from .operations import BACKEND, Call, Operation, Route, match
+from .responses import Answer, method_not_allowed, rejection, reply_response
+
+log = logging.getLogger("wacht_mock")
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """An answer as it left the app, for response hooks."""
+
+    method: str
+    path: str
+    status: int
+    content_type: str | None
+    body: bytes
+    injected: bool
+    """An injected fault chose this answer, not the vendor's behaviour."""
+
+
+ResponseHook = Callable[[Sent], None]
+_response_hooks: list[ResponseHook] = []
+
+
+@contextmanager
+def response_hook(hook: ResponseHook) -> Iterator[None]:
+    """Call ``hook`` with every answer any mock app in this process sends, inside the block (a test suite's
+    contract check). Process-wide on purpose: it must see apps it did not create, such as a fixture's."""
+    _response_hooks.append(hook)
+    try:
+        yield
+    finally:
+        _response_hooks.remove(hook)
+
+
+def raw_path(scope: Scope) -> str:
+    """The request path as sent, still percent-encoded (production's router matches on it)."""
+    raw = scope.get("raw_path")
+    return raw.split(b"?", 1)[0].decode("latin-1") if raw else str(scope["path"])
+
+
+class VendorApi:
+    """The ASGI app for everything outside ``/_mock/``: the vendor's backend routes and the gateway."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+
+    @property
+    def backend(self) -> Backend:
+        """The vendor state this app serves."""
+        return self.harness.backend
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = raw_path(scope)
+        if path.startswith(control.PREFIX):
+            await control.leftover(path)(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        found = match(path)
+        route, params = found if found is not None else (None, {})
+        op = route.operation(request.method) if route is not None else None
+        name = op.name if op is not None else None
+        blocking = bool(scope.get(faults.BLOCKING_SCOPE_KEY))
+        with recording() as firings:
+            answer = await faults.inject(
+                self.harness.faults, name, blocking, lambda: self.answer(request, route, params, op)
+            )
+        status = 0 if answer.dropped else answer.response.status_code
+        entry = JournalEntry(name, request.method, path, status, tuple(firings), answer.message, answer.fault)
+        self.harness.journal.record(entry)
+        if answer.dropped:
+            await faults.drop(send)
+        await _send(answer, scope, receive, send)
+        _notify(request.method, path, answer)
+
+    async def answer(
+        self, request: Request, route: Route | None, params: Mapping[str, str], op: Operation | None
+    ) -> Answer:
+        """Answer one request; never raises."""
+        name = op.name if op is not None else None
+        try:
+            route = UNKNOWN_PATH.found(route)
+            router = route.router
+            body = await _read_capped(request) if op is not None and op.takes_body else b""
+            with self.backend.lock:
+                caller = (
+                    self.backend.authenticate(request.headers.get("authorization")) if router.authenticates else None
+                )
+                if op is None and not router.normalised:
+                    return Answer(method_not_allowed(route.allow))
+                if op is None:
+                    # Production's error normaliser rebuilds the 405, so axum's Allow header is lost.
+                    METHOD_NOT_ALLOWED.deny()
+                if router.normalised:
+                    METHOD_NOT_ALLOWED.allow()
+                call = Call(
+                    self.backend,
+                    caller,
+                    {key: path_text(value) for key, value in params.items()},
+                    request.url.query,
+                    {key: value for key, value in reversed(request.headers.items())},
+                    request.client.host if request.client else "127.0.0.1",
+                    body,
+                )
+                reply = op.handler(call)
+        except VendorError as exc:
+            return Answer(rejection(route.router if route is not None else BACKEND, exc), name, exc.message)
+        except Exception:  # a mock bug must still answer as production's router answers a 500, never a traceback
+            log.exception("wacht-mock failed on %s %s", request.method, request.url.path)
+            failure = VendorError(500, normaliser_message(500))
+            return Answer(rejection(route.router if route is not None else BACKEND, failure), name)
+        return Answer(reply_response(reply), name, reply.message)
+
+
+async def _send(answer: Answer, scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["method"] != "HEAD":
+        await answer.response(scope, receive, send)
+        return
+
+    async def send_headers_only(message: Message) -> None:
+        await send({**message, "body": b""} if message["type"] == "http.response.body" else message)
+
+    await answer.response(scope, receive, send_headers_only)
+
+
+def _notify(method: str, path: str, answer: Answer) -> None:
+    if not _response_hooks:
+        return
+    response = answer.response
+    sent = Sent(
+        method,
+        path,
+        response.status_code,
+        response.headers.get("content-type"),
+        bytes(response.body),
+        answer.fault is not None,
+    )
+    for hook in list(_response_hooks):
+        hook(sent)
+
+
+async def _read_capped(request: Request) -> bytes:
+    """The body, but never more than one byte past the limit (enough to know it is too large)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > BODY_LIMIT_BYTES:
+            break
+    return b"".join(chunks)
+
+
+def create_app(source: Backend | Harness | None = None) -> Starlette:
+    """The Starlette app serving a backend (a fresh default one when omitted), or a harness's backend with its
+    journal and faults: vendor routes, the gateway and ``/_mock``."""
+    harness = source if isinstance(source, Harness) else Harness(source if source is not None else Backend())
+    app = Starlette(routes=[*control.routes(harness), Mount("", app=VendorApi(harness))])
+    app.state.harness = harness
+    app.state.backend = harness.backend
+    app.add_middleware(Cors)
+    return app

@@ -1,0 +1,31 @@
+"""The gateway's ``POST /v1/authz/check``, on its own router: no auth layer, no error normaliser, no CORS.
+
+Which answers are JSON and which are axum's plain text is decided here, not in the domain.
+"""
+
+from __future__ import annotations
+
+from ..domain import gateway
+from ..domain.permissions import PermissionParserCrash
+from .axum import gateway_json
+from .operations import GATEWAY, GATEWAY_PATH, Call, Reply, operation
+from .responses import decision_json, denial_json
+
+# Production's parser recurses until the gateway process aborts; the mock answers instead (divergences.yaml).
+PARSER_CRASH_TEXT = "gateway process aborted: unbalanced '(' in required_permissions"
+
+
+@operation("POST", GATEWAY_PATH, "checkAuthz", body=True, router=GATEWAY)
+def check_authz(c: Call) -> Reply:
+    """A decision (200 JSON), a denial envelope (400/401 JSON), or a plain-text 401 for an unknown key."""
+    request = gateway_json(c.content_type, c.body)
+    try:
+        answer = gateway.check_authz(c.backend, request, c.headers, c.client_ip)
+    except PermissionParserCrash:
+        return Reply(500, text=PARSER_CRASH_TEXT, message=PARSER_CRASH_TEXT)
+    if isinstance(answer, gateway.Decision):
+        return Reply(200, decision_json(answer), message=answer.reason)
+    if answer.rule_id == gateway.KEY_FOUND.id:
+        # The key lookup's error is a bare ``(StatusCode, &str)``: plain text, not the denial body.
+        return Reply(answer.status, text=answer.message, message=answer.message)
+    return Reply(answer.status, denial_json(answer))
