@@ -1,8 +1,9 @@
 """``WachtMock``: the public handle on one in-process mock — what the pytest fixtures give you.
 
-It owns a Backend (state, virtual clock, journal, faults) and the Starlette app, and offers httpx clients that
-call the app in-process, seeding helpers that extend the seed (kept across ``reset``), and respx routing so code
-that calls ``https://api.wacht.dev`` or ``https://gateway.wacht.dev`` reaches the mock without knowing.
+It owns a Harness (the Backend with its state and virtual clock, the journal, the faults) and the Starlette app,
+and offers httpx clients that call the app in-process, seeding helpers that extend the seed (kept across
+``reset``), and respx routing so code that calls ``https://api.wacht.dev`` or ``https://gateway.wacht.dev``
+reaches the mock without knowing.
 """
 
 from __future__ import annotations
