@@ -149,15 +149,7 @@ def _frozen_user_app(draw: st.DrawFn, scope: Scope, rule: Rule) -> WachtRequest:
     slug = draw(slugs)
     owned = {"app_slug": slug, "name": slug, "key_prefix": "sk_test", "user_id": draw(st.sampled_from(scope.users))}
     body = {draw(st.sampled_from(["permissions", "resources"])): draw(permission_lists)}
-    return WachtRequest(
-        "updateApiAuthApp",
-        "PATCH",
-        f"{APPS}/{slug}",
-        scope.growth_secret,
-        body,
-        setup=(create_app(scope, owned),),
-        expected=Expected.of(rule),
-    )
+    return _update_app(scope, slug, body, create_app(scope, owned), rule)
 
 
 @breaks(apps_rules.SCOPE_NEEDS_USER)
@@ -170,13 +162,18 @@ def scope_without_user(scope: Scope, rule: Rule) -> st.SearchStrategy[WachtReque
 def _scope_without_user(draw: st.DrawFn, scope: Scope, rule: Rule) -> WachtRequest:
     slug = draw(slugs)
     body = {"organization_id": draw(st.sampled_from(scope.organizations))}
+    return _update_app(scope, slug, body, plain_app(scope, slug), rule)
+
+
+def _update_app(scope: Scope, slug: str, body: dict[str, Any], setup: WachtRequest, rule: Rule) -> WachtRequest:
+    """A PATCH of the app ``setup`` creates, expected to break ``rule``."""
     return WachtRequest(
         "updateApiAuthApp",
         "PATCH",
         f"{APPS}/{slug}",
         scope.growth_secret,
         body,
-        setup=(plain_app(scope, slug),),
+        setup=(setup,),
         expected=Expected.of(rule),
     )
 
