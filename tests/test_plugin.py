@@ -404,7 +404,7 @@ def test_other_hosts_pass_through_unless_strict(pytester: pytest.Pytester, loopb
 def test_journal_assertions_explain_the_nearest_miss(pytester: pytest.Pytester) -> None:
     inner(
         pytester,
-        "test_journal",
+        "test_journal_assertions",
         """
 def test_passes_when_called(wacht_client, wacht_mock):
     wacht_client.post("/api-auth/apps", json=APP)
