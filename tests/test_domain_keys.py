@@ -4,51 +4,17 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import pytest
+from conftest import app_req, ids_of, key_req, scheme_req
 
-from wacht_mock import Backend, Ids, VendorError, VirtualClock
+from wacht_mock import VendorError, VirtualClock
 from wacht_mock.domain import apps, keys, rate_limit_schemes
 from wacht_mock.domain.state import Deployment, RateLimitRule
-from wacht_mock.models import (
-    CreateApiAuthAppRequest,
-    CreateApiKeyRequest,
-    CreateRateLimitSchemeRequest,
-    RevokeApiKeyRequest,
-    UpdateApiAuthAppRequest,
-)
+from wacht_mock.models import RevokeApiKeyRequest, UpdateApiAuthAppRequest
 from wacht_mock.rules import Firing, recording
 
-RULE = {"unit": "minute", "duration": 1, "max_requests": 10}
 SECRET_BODY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"  # base64url of bytes 0..31
-
-
-@pytest.fixture
-def d(backend: Backend) -> Deployment:
-    """Deployment 1, with secrets made from the bytes 0..31 so they can be asserted exactly."""
-    deployment = backend.deployment(1)
-    deployment.ids = Ids(0, token_bytes=lambda n: bytes(range(n)))
-    return deployment
-
-
-def scheme_req(
-    slug: str = "basic", name: str = "Basic", rules: Any = None, **extra: Any
-) -> CreateRateLimitSchemeRequest:
-    body = {"slug": slug, "name": name, "rules": [RULE] if rules is None else rules, **extra}
-    return CreateRateLimitSchemeRequest.model_validate(body)
-
-
-def app_req(slug: str = "app1", **fields: Any) -> CreateApiAuthAppRequest:
-    return CreateApiAuthAppRequest.model_validate({"app_slug": slug, "name": slug, "key_prefix": "sk_live", **fields})
-
-
-def key_req(**fields: Any) -> CreateApiKeyRequest:
-    return CreateApiKeyRequest.model_validate({"name": "k", **fields})
-
-
-def ids_of(firings: list[Firing], prefix: str) -> list[Firing]:
-    return [f for f in firings if f.rule_id.startswith(prefix)]
 
 
 def test_create_api_key_issues_the_secret(d: Deployment, clock: VirtualClock) -> None:

@@ -10,14 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import APP, error
 
 from wacht_mock import Fault, Firing, UsageError, WachtMock
-
-APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
-
-
-def _envelope(status: int, message: str) -> dict[str, Any]:
-    return {"errors": [{"message": message, "code": status}]}
 
 
 @pytest.fixture
@@ -190,7 +185,7 @@ def test_error_fault_answers_the_normalisers_message_in_the_envelope(
 ) -> None:
     mock.add_fault("error", operation="createApiAuthApp", status=status, count=1)
     response = api.post("/api-auth/apps", json=APP)
-    assert (response.status_code, response.json()) == (status, _envelope(status, message))
+    assert (response.status_code, response.json()) == (status, error(status, message))
     assert response.headers["content-type"] == "application/json"
     assert mock.backend.deployment(1).apps == {}  # the request never reached the backend
     (entry,) = mock.journal.entries
@@ -206,7 +201,7 @@ def test_error_fault_answers_the_normalisers_message_in_the_envelope(
 def test_error_fault_with_its_own_message(mock: WachtMock, api: httpx.Client) -> None:
     mock.add_fault("error", status=502, message="upstream connect error", count=1)
     response = api.get("/api-auth/apps")
-    assert (response.status_code, response.json()) == (502, _envelope(502, "upstream connect error"))
+    assert (response.status_code, response.json()) == (502, error(502, "upstream connect error"))
 
 
 def test_lost_response_commits_the_write_but_the_client_never_sees_the_secret(
@@ -263,7 +258,7 @@ def test_gateway_checks_are_the_check_authz_operation(mock: WachtMock) -> None:
     body = {"principal": {"type": "api_key", "value": "sk_x"}, "resource": "/a", "method": "GET"}
     with httpx.Client(transport=mock.transport(), base_url="https://gateway.wacht.dev") as gateway:
         response = gateway.post("/v1/authz/check", json=body)
-    assert (response.status_code, response.json()) == (503, _envelope(503, "Something went wrong"))
+    assert (response.status_code, response.json()) == (503, error(503, "Something went wrong"))
     mock.journal.assert_called("checkAuthz", status=503, times=1)
 
 
@@ -274,7 +269,7 @@ def test_faults_over_http(mock: WachtMock, api: httpx.Client) -> None:
     added = api.post("/_mock/faults", json={"kind": "error", "operation": "listApiAuthApps", "status": 503, "count": 1})
     assert (added.status_code, added.json()) == (200, {"faults": 1})
     assert api.post("/_mock/faults", json={"kind": "drop", "ratio": 0, "seed": 3}).json() == {"faults": 2}
-    assert api.get("/api-auth/apps").json() == _envelope(503, "Something went wrong")
+    assert api.get("/api-auth/apps").json() == error(503, "Something went wrong")
     assert api.get("/api-auth/apps").status_code == 200
     cleared = api.delete("/_mock/faults")
     assert (cleared.status_code, cleared.json(), len(mock.faults)) == (200, {"faults": 0}, 0)
@@ -303,7 +298,7 @@ def test_bad_faults_over_http_are_400s_naming_the_problem(
     response = api.post("/_mock/faults", content=content, headers={"content-type": "application/json"})
     assert response.status_code == 400
     if message is not None:
-        assert response.json() == _envelope(400, message)
+        assert response.json() == error(400, message)
     else:
         assert response.json()["errors"][0]["message"].startswith("faults: bad fault: ")
     assert len(mock.faults) == 0

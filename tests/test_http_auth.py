@@ -10,12 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Mock, error, ok
+from conftest import APP, Mock, error
 
 BEARER = "Authorization header must be Bearer token"
 AUTH_FAILED = "Authentication failed"
 UNKNOWN_SECRET = "sk_" + "A" * 43
-APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 
 # Every (method, path) of the backend route table (§0), with an existing app "billing" and a missing key 1.
 ROUTES = [
@@ -41,12 +40,6 @@ ROUTES = [
 
 def _id(method: str, path: str) -> str:
     return f"{method} {path}"
-
-
-@pytest.fixture
-def billing(api: httpx.Client) -> dict[str, Any]:
-    """Deployment 1 with one app, ``billing``."""
-    return ok(api.post("/api-auth/apps", json=APP))
 
 
 # §1.1 Authentication

@@ -11,16 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Mock, error, ok
+from conftest import APP, Mock, error, ok
 
-APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 TWO_MIB = 2 * 1024 * 1024
-
-
-@pytest.fixture
-def billing(api: httpx.Client) -> dict[str, Any]:
-    """Deployment 1 with one app, ``billing``."""
-    return ok(api.post("/api-auth/apps", json=APP))
 
 
 def post_raw(client: httpx.Client, path: str, content: bytes, content_type: str | None, method: str = "POST") -> Any:

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from conftest import APP
 
 from wacht_mock import Firing, JournalEntry, WachtMock
 
-APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 AUTH_ALLOWED = [
     Firing("http.unknown_path_is_404_before_auth", "allow"),
     Firing("auth.bearer_header_required", "allow"),

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 import respx
+from conftest import APP
 
 from wacht_mock import LiveWacht, WachtMock, all_rules
 
 pytest_plugins = ["pytester"]
 
-APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 
 # Shared by every inner test file: constants, and anyio on asyncio for the async tests.
 PRELUDE = """
