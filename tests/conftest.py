@@ -12,6 +12,7 @@ import pytest
 
 from wacht_mock import Backend, Ids, VirtualClock, create_app, parse_seed
 from wacht_mock.domain.state import Deployment
+from wacht_mock.inprocess import WachtTransport
 from wacht_mock.models import CreateApiAuthAppRequest, CreateApiKeyRequest, CreateRateLimitSchemeRequest
 from wacht_mock.rules import Firing
 
@@ -57,28 +58,11 @@ class Mock:
         return self.backend.deployment(deployment_id).secret
 
     def client(self, deployment_id: int | None = 1, **headers: str) -> httpx.Client:
-        """A sync client speaking ASGI to the app (through a private event loop per request)."""
+        """A sync client calling the app in-process, through the transport users get (``WachtTransport``)."""
         auth = {"authorization": f"Bearer {self.secret(deployment_id)}"} if deployment_id is not None else {}
         return httpx.Client(
-            transport=_SyncASGI(self.app), base_url="https://api.wacht.dev", headers={**auth, **headers}
+            transport=WachtTransport(self.app), base_url="https://api.wacht.dev", headers={**auth, **headers}
         )
-
-
-class _SyncASGI(httpx.BaseTransport):
-    def __init__(self, app: Any) -> None:
-        self._inner = httpx.ASGITransport(app=app)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        import asyncio
-
-        async def run() -> httpx.Response:
-            body = request.read()
-            areq = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-            resp = await self._inner.handle_async_request(areq)
-            content = await resp.aread()
-            return httpx.Response(resp.status_code, headers=resp.headers, content=content)
-
-        return asyncio.run(run())
 
 
 @pytest.fixture
