@@ -1,4 +1,5 @@
-"""Shared test helpers: a seeded backend and an httpx client wired to it in-process."""
+"""Shared test helpers: a seeded backend, an httpx client wired to it in-process, and the small builders several
+test modules use."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from wacht_mock import Backend, Harness, VirtualClock, create_app, parse_seed
+from wacht_mock import Backend, Harness, Ids, VirtualClock, create_app, parse_seed
+from wacht_mock.domain.state import Deployment
+from wacht_mock.inprocess import WachtTransport
+from wacht_mock.models import CreateApiAuthAppRequest, CreateApiKeyRequest, CreateRateLimitSchemeRequest
+from wacht_mock.rules import Firing
 
 T0 = datetime(2026, 6, 12, 10, 20, 30, 123456, tzinfo=UTC)
 
@@ -54,28 +59,11 @@ class Mock:
         return self.backend.deployment(deployment_id).secret
 
     def client(self, deployment_id: int | None = 1, **headers: str) -> httpx.Client:
-        """A sync client speaking ASGI to the app (through a private event loop per request)."""
+        """A sync client calling the app in-process, through the transport users get (``WachtTransport``)."""
         auth = {"authorization": f"Bearer {self.secret(deployment_id)}"} if deployment_id is not None else {}
         return httpx.Client(
-            transport=_SyncASGI(self.app), base_url="https://api.wacht.dev", headers={**auth, **headers}
+            transport=WachtTransport(self.app), base_url="https://api.wacht.dev", headers={**auth, **headers}
         )
-
-
-class _SyncASGI(httpx.BaseTransport):
-    def __init__(self, app: Any) -> None:
-        self._inner = httpx.ASGITransport(app=app)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        import asyncio
-
-        async def run() -> httpx.Response:
-            body = request.read()
-            areq = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-            resp = await self._inner.handle_async_request(areq)
-            content = await resp.aread()
-            return httpx.Response(resp.status_code, headers=resp.headers, content=content)
-
-        return asyncio.run(run())
 
 
 @pytest.fixture
@@ -98,6 +86,66 @@ def api(mock: Mock) -> Iterator[httpx.Client]:
     """Authenticated as deployment 1 (growth, with users and organizations)."""
     with mock.client(1) as client:
         yield client
+
+
+# The app most HTTP tests create.
+APP: dict[str, Any] = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
+
+
+@pytest.fixture
+def billing(api: httpx.Client) -> dict[str, Any]:
+    """Deployment 1 with one app, ``billing``."""
+    return ok(api.post("/api-auth/apps", json=APP))
+
+
+@pytest.fixture
+def gw(mock: Mock) -> Iterator[httpx.Client]:
+    """An unauthenticated client: the gateway needs no backend secret."""
+    with mock.client(None) as client:
+        yield client
+
+
+def make_app(api: httpx.Client, slug: str = "app1", key_prefix: str = "sk_live", **fields: Any) -> dict[str, Any]:
+    """Create app ``slug`` (named after its slug) over HTTP, asserting success; its JSON."""
+    return ok(api.post("/api-auth/apps", json={"app_slug": slug, "name": slug, "key_prefix": key_prefix, **fields}))
+
+
+def make_key(api: httpx.Client, app: str = "app1", **fields: Any) -> dict[str, Any]:
+    """Create a key of ``app`` (named "Server key" unless given) over HTTP, asserting success; its JSON."""
+    fields.setdefault("name", "Server key")
+    return ok(api.post(f"/api-auth/apps/{app}/keys", json=fields))
+
+
+# Domain tests call the domain functions directly, with request models built here.
+
+RULE: dict[str, Any] = {"unit": "minute", "duration": 1, "max_requests": 10}
+
+
+@pytest.fixture
+def d(backend: Backend) -> Deployment:
+    """Deployment 1, with secrets made from the bytes 0..31 so they can be asserted exactly."""
+    deployment = backend.deployment(1)
+    deployment.ids = Ids(0, token_bytes=lambda n: bytes(range(n)))
+    return deployment
+
+
+def scheme_req(
+    slug: str = "basic", name: str = "Basic", rules: Any = None, **extra: Any
+) -> CreateRateLimitSchemeRequest:
+    body = {"slug": slug, "name": name, "rules": [RULE] if rules is None else rules, **extra}
+    return CreateRateLimitSchemeRequest.model_validate(body)
+
+
+def app_req(slug: str = "app1", **fields: Any) -> CreateApiAuthAppRequest:
+    return CreateApiAuthAppRequest.model_validate({"app_slug": slug, "name": slug, "key_prefix": "sk_live", **fields})
+
+
+def key_req(**fields: Any) -> CreateApiKeyRequest:
+    return CreateApiKeyRequest.model_validate({"name": "k", **fields})
+
+
+def ids_of(firings: list[Firing], prefix: str) -> list[Firing]:
+    return [f for f in firings if f.rule_id.startswith(prefix)]
 
 
 def error(status: int, message: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import T0
+from conftest import APP, T0
 
 from wacht_mock import Backend, VendorError, VirtualClock
 from wacht_mock.domain import apps, scope
@@ -20,8 +20,6 @@ from wacht_mock.models import (
     UpdateApiAuthAppRequest,
 )
 from wacht_mock.rules import Firing, Rule, all_rules, recording
-
-APP: dict[str, Any] = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 
 
 def new(**fields: Any) -> CreateApiAuthAppRequest:

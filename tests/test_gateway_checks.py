@@ -9,13 +9,12 @@ roles [org:write, org:read, org:read]), 42 (user 11 of workspace 31, [ws:write])
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
-from conftest import T0, Mock, ok
+from conftest import T0, Mock, make_app, make_key, ok
 
 from wacht_mock import VirtualClock
 
@@ -61,11 +60,10 @@ UNKNOWN_KEY = "sk_" + "A" * 43  # 46 characters, well-formed, matches no key
 
 
 @pytest.fixture
-def gw(mock: Mock) -> Iterator[httpx.Client]:
+def gw(gw: httpx.Client) -> httpx.Client:
     """An unauthenticated client (the gateway needs no backend secret) that sends no User-Agent of its own."""
-    with mock.client(None) as client:
-        del client.headers["user-agent"]
-        yield client
+    del gw.headers["user-agent"]
+    return gw
 
 
 @pytest.fixture
@@ -73,15 +71,6 @@ def key(api: httpx.Client) -> dict[str, Any]:
     """A key "Server key" of app ``app1`` (deployment 1, no user, no scheme), with its secret."""
     make_app(api, "app1")
     return make_key(api, "app1")
-
-
-def make_app(api: httpx.Client, slug: str, **fields: Any) -> dict[str, Any]:
-    return ok(api.post(APPS, json={"app_slug": slug, "name": slug, "key_prefix": "sk_live", **fields}))
-
-
-def make_key(api: httpx.Client, app: str, **fields: Any) -> dict[str, Any]:
-    fields.setdefault("name", "Server key")
-    return ok(api.post(f"{APPS}/{app}/keys", json=fields))
 
 
 def check(

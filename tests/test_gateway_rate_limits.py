@@ -4,7 +4,6 @@ the next check. Time moves only through the virtual clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,13 +16,6 @@ from wacht_mock import VirtualClock
 CHECK = "/v1/authz/check"
 SCHEMES = "/api-auth/rate-limit-schemes"
 APPS = "/api-auth/apps"
-
-
-@pytest.fixture
-def gw(mock: Mock) -> Iterator[httpx.Client]:
-    """The gateway needs no backend credentials."""
-    with mock.client(None) as client:
-        yield client
 
 
 def rule(unit: str, duration: int, max_requests: int, **extra: Any) -> dict[str, Any]:

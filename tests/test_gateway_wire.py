@@ -9,7 +9,6 @@ about it, a ``[``/``{`` only peeked at; unknown and duplicate keys are reported 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -28,13 +27,6 @@ VARIANTS = "expected `api_key` or `oauth_access_token`"
 P = '{"type":"api_key","value":"x"}'  # 30 characters
 BASE = '{"principal":' + P + ',"resource":"/a","method":"GET"'  # 74 characters, object still open
 UNKNOWN_KEY = "sk_" + "A" * 43  # well-formed, matches no key
-
-
-@pytest.fixture
-def gw(mock: Mock) -> Iterator[httpx.Client]:
-    """An unauthenticated client: the gateway needs no backend secret."""
-    with mock.client(None) as client:
-        yield client
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import T0, Mock, error, ok
+from conftest import APP, T0, Mock, error, ok
 
 from wacht_mock import Backend, VirtualClock, parse_seed
 
-APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 T0_TEXT = "2026-06-12T10:20:30.123456Z"
 APP_FIELDS = [
     "deployment_id",

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Mock, error, ok
+from conftest import Mock, error, make_app, make_key, ok
 
 from wacht_mock import Backend, VirtualClock
 
@@ -61,18 +61,9 @@ def fields_of(body: dict[str, Any]) -> list[str]:
     return [f for f in KEY_FIELDS if f in body] + (["secret"] if "secret" in body else [])
 
 
-def make_app(api: httpx.Client, slug: str = "app1", key_prefix: str = "sk_live", **fields: Any) -> dict[str, Any]:
-    return ok(api.post(APPS, json={"app_slug": slug, "name": slug, "key_prefix": key_prefix, **fields}))
-
-
 def make_scheme(api: httpx.Client, slug: str, unit: str = "minute", max_requests: int = 10) -> None:
     rules = [{"unit": unit, "duration": 1, "max_requests": max_requests}]
     ok(api.post(SCHEMES, json={"slug": slug, "name": slug, "rules": rules}))
-
-
-def make_key(api: httpx.Client, app: str = "app1", **fields: Any) -> dict[str, Any]:
-    fields.setdefault("name", "Server key")
-    return ok(api.post(f"{APPS}/{app}/keys", json=fields))
 
 
 def list_keys(api: httpx.Client, app: str = "app1", include_inactive: bool = False) -> list[dict[str, Any]]:

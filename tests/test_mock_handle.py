@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import httpx
 import pytest
 import respx
+from conftest import APP, error
 from respx.models import AllMockedAssertionError
 
 from wacht_mock import LiveWacht, RealWacht, Seed, SeedError, UsageError, WachtMock, parse_seed
@@ -20,12 +21,7 @@ from wacht_mock.ids import stable_deployment_secret
 
 T0 = "2026-03-04T05:06:07.123456Z"
 T0_DT = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
-APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 SCHEME = {"slug": "standard", "name": "Standard", "rules": [{"unit": "minute", "duration": 1, "max_requests": 100}]}
-
-
-def _envelope(status: int, message: str) -> dict[str, Any]:
-    return {"errors": [{"message": message, "code": status}]}
 
 
 def _create_app(mock: WachtMock) -> httpx.Response:
@@ -54,7 +50,7 @@ def test_plan_sets_the_first_deployments_plan(plan: str) -> None:
 
 def test_a_non_growth_plan_answers_the_vendors_403() -> None:
     response = _create_app(WachtMock(plan="starter"))
-    assert response.json() == _envelope(403, "API auth app creation requires Growth plan")
+    assert response.json() == error(403, "API auth app creation requires Growth plan")
 
 
 def test_an_unknown_plan_is_a_usage_error() -> None:
@@ -207,7 +203,7 @@ def test_add_deployment_returns_its_secret_and_seeds_into_it() -> None:
     assert _state(mock, 2)["users"] == {11: False}
     assert _state(mock, 1)["users"] == {}
     with mock.client(deployment=2) as client:
-        assert client.post("/api-auth/apps", json=APP).json() == _envelope(
+        assert client.post("/api-auth/apps", json=APP).json() == error(
             403, "API auth app creation requires Growth plan"
         )
     with mock.client(deployment=3) as client:
@@ -346,7 +342,7 @@ def test_client_is_authenticated_as_the_first_or_a_given_deployment() -> None:
         assert "authorization" not in client.headers
         response = client.get("/api-auth/apps")
     assert response.status_code == 401
-    assert response.json() == _envelope(401, "Authorization header must be Bearer token")
+    assert response.json() == error(401, "Authorization header must be Bearer token")
 
 
 def test_async_client_answers_like_the_sync_one() -> None:

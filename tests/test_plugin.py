@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 import respx
+from conftest import APP
 
 from wacht_mock import LiveWacht, WachtMock, all_rules
 
 pytest_plugins = ["pytester"]
 
-APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 
 # Shared by every inner test file: constants, and anyio on asyncio for the async tests.
 PRELUDE = """
@@ -404,7 +404,7 @@ def test_other_hosts_pass_through_unless_strict(pytester: pytest.Pytester, loopb
 def test_journal_assertions_explain_the_nearest_miss(pytester: pytest.Pytester) -> None:
     inner(
         pytester,
-        "test_journal",
+        "test_journal_assertions",
         """
 def test_passes_when_called(wacht_client, wacht_mock):
     wacht_client.post("/api-auth/apps", json=APP)

@@ -180,7 +180,7 @@ def test_misuse_names_the_problem(wacht_mock):
 
 
 def test_faults_set_from_python_on_wacht_mock(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_faults=PRELUDE + IN_PROCESS)
+    pytester.makepyfile(test_faults_in_process=PRELUDE + IN_PROCESS)
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(passed=10)
     statuses = json.loads((pytester.path / "in_process.json").read_text())

@@ -11,11 +11,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
+from serve_subprocess import start
 
 SDK_DIR = Path(__file__).resolve().parents[1] / "contracts" / "sdk"
 SCRIPT = SDK_DIR / "sdk_contract.mjs"
@@ -47,45 +46,6 @@ METHODS = [
 LINE = re.compile(r"(ok|sdk-bug) (\S+): \S.*")
 
 
-class Server:
-    """A running ``wacht-mock serve --port 0`` with the default seed: its base URL and deployment 1's secret."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "wacht_mock", "serve", "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        banner: list[str] = []
-
-        def read() -> None:
-            assert self.process.stdout is not None
-            while len(banner) < 2:
-                line = self.process.stdout.readline()
-                if not line:
-                    return
-                banner.append(line.rstrip("\n"))
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(timeout=30)
-        url = secret = None
-        if len(banner) == 2:
-            url = re.fullmatch(r"wacht-mock serving (http://\S+)", banner[0])
-            secret = re.fullmatch(r"  deployment 1 \(growth\): Authorization: Bearer (sk_\S+)", banner[1])
-        if not (url and secret):
-            self.process.kill()
-            _, err = self.process.communicate(timeout=10)
-            raise AssertionError(f"wacht-mock serve did not start: {banner} {err}")
-        self.url = url.group(1)
-        self.secret = secret.group(1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.communicate(timeout=10)
-
-
 def test_the_real_sdk_drives_every_api_keys_and_gateway_method_against_the_mock() -> None:
     if not (SDK_DIR / "node_modules" / "@wacht" / "backend" / "package.json").is_file():
         pytest.fail("contracts/sdk/node_modules is missing: run `npm ci --prefix contracts/sdk`")
@@ -95,10 +55,12 @@ def test_the_real_sdk_drives_every_api_keys_and_gateway_method_against_the_mock(
     # The script's §3.6 checks need WACHT_API_KEY unset (it also unsets it itself).
     env = {name: value for name, value in os.environ.items() if name != "WACHT_API_KEY"}
 
-    server = Server()
+    server = start(lines=2)
     try:
+        secret = re.fullmatch(r"  deployment 1 \(growth\): Authorization: Bearer (sk_\S+)", server.banner[1])
+        assert secret, server.banner
         done = subprocess.run(
-            [node, str(SCRIPT), server.url, server.secret],
+            [node, str(SCRIPT), server.url, secret.group(1)],
             capture_output=True,
             text=True,
             timeout=60,

@@ -6,12 +6,12 @@ import json
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from serve_subprocess import Server, start
 
 SEED_YAML = """
 deployments:
@@ -25,48 +25,6 @@ deployments:
   - id: 8
     plan: starter
 """
-
-
-class Server:
-    """A running ``wacht-mock serve`` and what it printed at start."""
-
-    def __init__(self, process: subprocess.Popen[str], banner: list[str]) -> None:
-        self.process = process
-        self.banner = banner
-        match = re.match(r"wacht-mock serving (http://\S+)$", banner[0])
-        assert match, banner
-        self.url = match.group(1)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.communicate(timeout=10)
-
-
-def start(*args: str, lines: int) -> Server:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wacht_mock", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    banner: list[str] = []
-
-    def read() -> None:
-        assert process.stdout is not None
-        while len(banner) < lines:
-            line = process.stdout.readline()
-            if not line:
-                return
-            banner.append(line.rstrip("\n"))
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    reader.join(timeout=30)
-    if len(banner) < lines:
-        process.kill()
-        _, err = process.communicate(timeout=10)
-        raise AssertionError(f"server did not start: {banner} {err}")
-    return Server(process, banner)
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
-"""The virtual clock and the id/secret seam."""
+"""The virtual clock, and the RFC 3339 timestamps it reads and writes."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from wacht_mock import Ids, VirtualClock
+from wacht_mock import VirtualClock
 from wacht_mock.models import format_timestamp, parse_timestamp
 
 T = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -58,18 +57,3 @@ def test_parse_timestamp_converts_offsets_to_utc(text: str, expected: datetime) 
 def test_parse_timestamp_rejects_what_chrono_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_timestamp(text)
-
-
-def test_ids_are_seeded_increasing_and_63_bit() -> None:
-    first, again = Ids(3), Ids(3)
-    values = [first.snowflake() for _ in range(100)]
-    assert values == [again.snowflake() for _ in range(100)]
-    assert values == sorted(set(values)) and values[-1] < 2**63
-    assert Ids(4).snowflake() != values[0]
-
-
-def test_secret_bodies_are_43_base64url_chars_from_the_injected_source() -> None:
-    ids = Ids(token_bytes=lambda n: b"\xff" * n)
-    assert ids.secret_body() == "_" * 42 + "8"
-    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", Ids().secret_body())
-    assert Ids().secret_body() != Ids().secret_body()
