@@ -15,6 +15,7 @@ from ..errors import UsageError
 from ..faults import Fault
 from ..harness import Harness
 from ..models import parse_timestamp
+from .axum import normaliser_message
 from .responses import clock_json, error_response, journal_json, json_response
 
 PREFIX = "/_mock/"
@@ -27,7 +28,8 @@ def _misuse(message: str) -> Response:
 
 def leftover(path: str) -> Response:
     """A control-plane path that no route took (unknown path, wrong method): not vendor traffic, not journaled."""
-    return error_response(405, "Method not allowed") if path in PATHS else error_response(404, "Not found")
+    status = 405 if path in PATHS else 404
+    return error_response(status, normaliser_message(status))
 
 
 def routes(harness: Harness) -> list[BaseRoute]:
