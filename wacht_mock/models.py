@@ -183,12 +183,6 @@ class ListApiAuthAppsQuery(_Body):
     search: str | None = None
 
 
-class ListApiKeysQuery(_Body):
-    """Query of ``GET /api-auth/apps/{app_slug}/keys``."""
-
-    include_inactive: bool = False
-
-
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     CreateApiAuthAppRequest,
     UpdateApiAuthAppRequest,
