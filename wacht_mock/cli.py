@@ -12,6 +12,7 @@ from typing import NoReturn
 from .clock import VirtualClock
 from .domain.backend import Backend
 from .errors import SeedError, UsageError
+from .hosts import API_URL, GATEWAY_URL
 from .seed import Seed, default_seed, load_seed
 
 DEFAULT_HOST = "127.0.0.1"
@@ -41,9 +42,9 @@ def _parser() -> argparse.ArgumentParser:
         "then a summary by rule. Exit status 0 when nothing failed (skips and registered divergences allowed), "
         "1 on a mismatch or a cleanup problem, 2 when verify could not run.",
     )
-    verify.add_argument("--base-url", required=True, metavar="URL", help="the backend API, e.g. https://api.wacht.dev")
+    verify.add_argument("--base-url", required=True, metavar="URL", help=f"the backend API, e.g. {API_URL}")
     verify.add_argument("--api-key", metavar="KEY", help="the deployment's backend secret (default: $WACHT_API_KEY)")
-    verify.add_argument("--gateway-url", metavar="URL", help="the gateway, e.g. https://gateway.wacht.dev")
+    verify.add_argument("--gateway-url", metavar="URL", help=f"the gateway, e.g. {GATEWAY_URL}")
     verify.add_argument(
         "--starter-api-key", metavar="KEY", help="a secret of a deployment not on Growth (for the plan-gate scenario)"
     )

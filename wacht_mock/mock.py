@@ -20,18 +20,15 @@ from .domain import apps, rate_limit_schemes
 from .domain.backend import Backend
 from .errors import SeedError, UsageError
 from .faults import Fault, FaultKind, Faults
+from .hosts import API_URL, GATEWAY_URL, HOSTS
 from .ids import Ids
 from .inprocess import WachtTransport, call_app
 from .journal import Journal
-from .models import Plan, parse_timestamp
+from .models import PLANS, Plan, parse_timestamp
 from .seed import Seed, load_seed, parse_seed
 
 if TYPE_CHECKING:
     import respx
-
-API_URL = "https://api.wacht.dev"
-GATEWAY_URL = "https://gateway.wacht.dev"
-PLANS = ("growth", "pro", "starter", "none")
 
 
 class WachtMock:
@@ -228,7 +225,7 @@ class WachtMock:
 
     def route(self, router: respx.Router) -> None:
         """Send a respx router's requests for api.wacht.dev and gateway.wacht.dev into this mock."""
-        for host in ("api.wacht.dev", "gateway.wacht.dev"):
+        for host in HOSTS:
             router.route(host=host).mock(side_effect=self.handle)
 
     def handle(self, request: httpx.Request) -> httpx.Response:

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import httpx
 
 from .errors import UsageError
+from .hosts import API_HOST, API_URL, GATEWAY_HOST, GATEWAY_URL
 
 if TYPE_CHECKING:
     import respx
 
-API_HOST, GATEWAY_HOST = "api.wacht.dev", "gateway.wacht.dev"
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
@@ -36,8 +36,8 @@ class RealWacht:
         self,
         api_key: str,
         *,
-        base_url: str = f"https://{API_HOST}",
-        gateway_url: str = f"https://{GATEWAY_HOST}",
+        base_url: str = API_URL,
+        gateway_url: str = GATEWAY_URL,
         run_id: str | None = None,
         on_mock_only: Callable[[str], NoReturn] = _refuse,
     ) -> None:
