@@ -10,11 +10,12 @@ from .errors import SeedError, UsageError, VendorError, WachtMockError
 from .faults import Fault, Faults
 from .ids import Ids
 from .journal import Journal, JournalEntry
-from .live import LiveServer, LiveWacht
+from .live import LiveWacht
 from .mock import WachtMock
 from .real import RealWacht
 from .rules import Firing, Rule, all_rules
 from .seed import Seed, default_seed, load_seed, parse_seed
+from .server import LiveServer
 
 __all__ = [
     "Backend",

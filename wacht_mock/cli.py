@@ -80,10 +80,8 @@ def build_backend(seed_path: str | None) -> Backend:
 
 def serve(host: str, port: int, seed_path: str | None) -> int:
     """Run the mock until interrupted; print the base URL and every deployment's secret first."""
-    import uvicorn
-
     from .app import create_app
-    from .live import base_url, bind, hide_injected_drops
+    from .server import base_url, bind, serve_forever
 
     backend = build_backend(seed_path)
     try:
@@ -96,9 +94,7 @@ def serve(host: str, port: int, seed_path: str | None) -> int:
     for d in backend.deployments.values():
         print(f"  deployment {d.id} ({d.plan}): Authorization: Bearer {d.secret}")
     print("  control plane: " + url + "/_mock/health", flush=True)
-    hide_injected_drops()
-    config = uvicorn.Config(create_app(backend), log_level="warning", lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    serve_forever(create_app(backend), sock)
     return 0
 
 
