@@ -8,6 +8,7 @@ from .clock import Clock, VirtualClock
 from .domain.backend import Backend
 from .errors import SeedError, UsageError, VendorError, WachtMockError
 from .faults import Fault, Faults
+from .handle import WachtHandle
 from .ids import Ids
 from .journal import Journal, JournalEntry
 from .live import LiveWacht
@@ -35,6 +36,7 @@ __all__ = [
     "UsageError",
     "VendorError",
     "VirtualClock",
+    "WachtHandle",
     "WachtMock",
     "WachtMockError",
     "all_rules",

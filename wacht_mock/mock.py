@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 class WachtMock:
-    """One in-process mock of Wacht's backend API and gateway.
+    """One in-process mock of Wacht's backend API and gateway (a ``WachtHandle``).
 
     ``plan`` sets the first deployment's plan; ``seed`` is a Seed, a mapping in the seed-file shape, or a path
     to a seed file; ``now`` (a datetime or RFC 3339 text) freezes the virtual clock there (default: the wall
@@ -61,6 +61,11 @@ class WachtMock:
         self.gateway_url = GATEWAY_URL
 
     # Identity
+
+    @property
+    def url(self) -> str:
+        """The backend API's base URL, ``https://api.wacht.dev`` (the same as ``base_url``)."""
+        return self.base_url
 
     @property
     def deployment_id(self) -> int:

@@ -12,7 +12,7 @@ import pytest
 if TYPE_CHECKING:
     import httpx
 
-    from wacht_mock import LiveWacht, RealWacht, WachtMock
+    from wacht_mock import LiveWacht, RealWacht, WachtHandle, WachtMock
 
 MARKER_ARGS = ("plan", "seed", "now", "strict")
 _MARKER_POWERS = {"plan": "seeding", "seed": "seeding", "now": "the virtual clock"}
@@ -109,7 +109,7 @@ def _collect(config: pytest.Config, mock: WachtMock) -> None:
 
 
 @pytest.fixture
-def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtMock | RealWacht]:
+def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
     """A fresh in-process mock for this test; httpx calls to api.wacht.dev and gateway.wacht.dev reach it."""
     import respx
 
@@ -146,7 +146,7 @@ def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtMock | RealWacht
 
 
 @pytest.fixture
-def wacht_client(wacht_mock: WachtMock | RealWacht) -> Iterator[httpx.Client]:
+def wacht_client(wacht_mock: WachtHandle) -> Iterator[httpx.Client]:
     """An httpx client on the backend API, already authenticated (in-process, or the real deployment)."""
     with wacht_mock.client() as client:
         yield client
@@ -166,13 +166,13 @@ def _wacht_live(request: pytest.FixtureRequest) -> Iterator[LiveWacht | RealWach
 
 
 @pytest.fixture
-def wacht_server(_wacht_live: LiveWacht | RealWacht, request: pytest.FixtureRequest) -> Iterator[LiveWacht | RealWacht]:
-    """A live server on 127.0.0.1 shared by the session and reset before each test; ``.url`` and ``.secret``."""
+def wacht_server(_wacht_live: LiveWacht | RealWacht, request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
+    """A live server on 127.0.0.1 shared by the session and restored before each test; ``.url`` and ``.secret``."""
     from wacht_mock import LiveWacht
 
     if isinstance(_wacht_live, LiveWacht):
         _collect(request.config, _wacht_live.mock)
-        _wacht_live.reset()
+        _wacht_live.restore()
     else:
         _wacht_live.for_test(request.node.nodeid)
     yield _wacht_live
