@@ -653,10 +653,33 @@ def test_forwarded_to_another_origin(wacht_mock):
     assert no_router_left()
 
 
-def test_real_target_needs_an_api_key(pytester: pytest.Pytester) -> None:
+def test_real_target_needs_an_api_key(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WACHT_API_KEY", raising=False)
     result = pytester.runpytest_inprocess("--wacht-target=real")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --wacht-target=real needs --wacht-api-key=KEY"])
+
+
+def test_real_target_settings_may_come_from_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, live: LiveWacht
+) -> None:
+    monkeypatch.setenv("WACHT_API_KEY", live.secret)
+    monkeypatch.setenv("WACHT_BASE_URL", live.url)
+    monkeypatch.setenv("WACHT_GATEWAY_URL", "http://127.0.0.1:9")
+    inner(
+        pytester,
+        "test_env",
+        f"""
+def test_the_handle_is_the_environments(wacht_mock, wacht_client):
+    assert (wacht_mock.base_url, wacht_mock.gateway_url, wacht_mock.secret) == (
+        "{live.url}", "{live.url}", "{live.secret}"
+    )
+    assert wacht_client.get("/api-auth/apps").status_code == 200
+""",
+    )
+    result = pytester.runpytest_inprocess("--wacht-target=real", f"--wacht-gateway-url={live.url}")
+    result.assert_outcomes(passed=1)
+    live.mock.journal.assert_called("listApiAuthApps", times=1)
 
 
 # Rule coverage

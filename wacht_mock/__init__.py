@@ -17,6 +17,7 @@ from .real import RealWacht
 from .rules import Firing, Rule, all_rules
 from .seed import Seed, default_seed, load_seed, parse_seed
 from .server import LiveServer
+from .settings import RealTarget
 
 __all__ = [
     "Backend",
@@ -29,6 +30,7 @@ __all__ = [
     "JournalEntry",
     "LiveServer",
     "LiveWacht",
+    "RealTarget",
     "RealWacht",
     "Rule",
     "Seed",

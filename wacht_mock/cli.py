@@ -4,7 +4,6 @@ scenario contracts against any backend (the real Wacht included)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -104,11 +103,12 @@ def verify(args: argparse.Namespace) -> int:
 
     from . import app  # noqa: F401  (importing the routes declares every rule)
     from .rules import all_rules
+    from .settings import RealTarget
     from .verify import Target, TargetContext, load_scenarios
     from .verify import verify as run
 
-    api_key = args.api_key or os.environ.get("WACHT_API_KEY")
-    if not api_key:
+    real = RealTarget.from_env(api_key=args.api_key, base_url=args.base_url)
+    if real is None:
         raise UsageError("verify needs --api-key KEY (or WACHT_API_KEY in the environment)")
     known = {r.id for r in all_rules()}
     scenarios = load_scenarios(Path(args.scenarios) if args.scenarios else None, known_rules=known)
@@ -118,9 +118,9 @@ def verify(args: argparse.Namespace) -> int:
             raise UsageError(f"--only: no scenario named {unknown[0]!r}")
         scenarios = [s for s in scenarios if s.name in args.only]
     target = Target(
-        base_url=args.base_url,
-        api_key=api_key,
-        gateway_url=args.gateway_url,
+        base_url=real.base_url,
+        api_key=real.api_key,
+        gateway_url=args.gateway_url,  # not real.gateway_url: the gateway scenarios run only when asked for
         starter_api_key=args.starter_api_key,
         context=TargetContext.load(args.context) if args.context else None,
         burst=args.burst,

@@ -12,13 +12,14 @@ import pytest
 if TYPE_CHECKING:
     import httpx
 
-    from wacht_mock import LiveWacht, RealWacht, WachtHandle, WachtMock
+    from wacht_mock import LiveWacht, RealTarget, RealWacht, WachtHandle, WachtMock
 
 MARKER_ARGS = ("plan", "seed", "now", "strict")
 _MARKER_POWERS = {"plan": "seeding", "seed": "seeding", "now": "the virtual clock"}
 _FIRINGS = pytest.StashKey[set[tuple[str, str]]]()
 _USED = pytest.StashKey[bool]()
 _RUN_ID = pytest.StashKey[str]()
+_TARGET = pytest.StashKey["RealTarget"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,12 +31,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="mock",
         help="run the wacht fixtures against the mock (default) or a real deployment",
     )
-    group.addoption("--wacht-api-key", metavar="KEY", help="backend API key of the real deployment (target real)")
     group.addoption(
-        "--wacht-base-url", metavar="URL", default="https://api.wacht.dev", help="backend API base URL (target real)"
+        "--wacht-api-key",
+        metavar="KEY",
+        help="backend API key of the real deployment (default: $WACHT_API_KEY; target real)",
     )
     group.addoption(
-        "--wacht-gateway-url", metavar="URL", default="https://gateway.wacht.dev", help="gateway base URL (target real)"
+        "--wacht-base-url",
+        metavar="URL",
+        help="backend API base URL (default: $WACHT_BASE_URL, else https://api.wacht.dev; target real)",
+    )
+    group.addoption(
+        "--wacht-gateway-url",
+        metavar="URL",
+        help="gateway base URL (default: $WACHT_GATEWAY_URL, else https://gateway.wacht.dev; target real)",
     )
     group.addoption(
         "--wacht-strict",
@@ -59,8 +68,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_FIRINGS] = set()
     config.stash[_USED] = False
     config.stash[_RUN_ID] = _run_id(config)
-    if config.getoption("--wacht-target") == "real" and not config.getoption("--wacht-api-key"):
-        raise pytest.UsageError("--wacht-target=real needs --wacht-api-key=KEY")
+    if config.getoption("--wacht-target") == "real":
+        config.stash[_TARGET] = _real_target(config)
 
 
 def _run_id(config: pytest.Config) -> str:
@@ -70,6 +79,19 @@ def _run_id(config: pytest.Config) -> str:
     return worker["testrunuid"][:8] if worker else uuid.uuid4().hex[:8]
 
 
+def _real_target(config: pytest.Config) -> RealTarget:
+    from wacht_mock import RealTarget
+
+    target = RealTarget.from_env(
+        api_key=config.getoption("--wacht-api-key"),
+        base_url=config.getoption("--wacht-base-url"),
+        gateway_url=config.getoption("--wacht-gateway-url"),
+    )
+    if target is None:
+        raise pytest.UsageError("--wacht-target=real needs --wacht-api-key=KEY")
+    return target
+
+
 def _skip_mock_only(reason: str) -> NoReturn:
     pytest.skip(reason)
 
@@ -77,10 +99,11 @@ def _skip_mock_only(reason: str) -> NoReturn:
 def _real(config: pytest.Config) -> RealWacht:
     from wacht_mock import RealWacht
 
+    target = config.stash[_TARGET]
     return RealWacht(
-        config.getoption("--wacht-api-key"),
-        base_url=config.getoption("--wacht-base-url"),
-        gateway_url=config.getoption("--wacht-gateway-url"),
+        target.api_key,
+        base_url=target.base_url,
+        gateway_url=target.gateway_url,
         run_id=config.stash[_RUN_ID],
         on_mock_only=_skip_mock_only,
     )
