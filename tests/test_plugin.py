@@ -334,6 +334,20 @@ def test_bad_seed(wacht_client):
     result.stdout.no_fnmatch_line("During handling of the above exception*")
 
 
+def test_marker_options_map_the_keywords_one_to_one_and_the_closest_marker_wins() -> None:
+    from pytest_wacht_mock.plugin import MARKER_ARGS, MarkerOptions
+
+    assert MARKER_ARGS == ("plan", "seed", "now", "strict")
+    module = pytest.mark.wacht(plan="starter", seed="seed.yaml", strict=1).mark
+    closest = pytest.mark.wacht(plan="growth", now="2026-01-01T00:00:00Z").mark
+    assert MarkerOptions.from_markers([closest, module]) == MarkerOptions(
+        plan="growth", seed="seed.yaml", now="2026-01-01T00:00:00Z", strict=True
+    )
+    assert MarkerOptions.from_markers([]) == MarkerOptions()
+    with pytest.raises(TypeError):
+        MarkerOptions("growth")  # type: ignore[misc]
+
+
 def test_the_marker_is_registered_for_strict_markers_and_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--markers")
     result.stdout.fnmatch_lines(

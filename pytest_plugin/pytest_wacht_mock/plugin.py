@@ -3,18 +3,53 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import httpx
 
-    from wacht_mock import LiveWacht, RealTarget, RealWacht, WachtHandle, WachtMock
+    from wacht_mock import LiveWacht, RealTarget, RealWacht, Seed, WachtHandle, WachtMock
+    from wacht_mock.models import Plan
 
-MARKER_ARGS = ("plan", "seed", "now", "strict")
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkerOptions:
+    """``@pytest.mark.wacht``'s keywords, one field each: ``plan``, ``seed`` and ``now`` configure the test's
+    ``WachtMock`` (and are checked by it), ``strict`` fails requests to hosts other than Wacht's."""
+
+    plan: Plan | None = None
+    seed: Seed | Mapping[str, Any] | str | Path | None = None
+    now: datetime | str | None = None
+    strict: bool = False
+
+    @classmethod
+    def from_markers(cls, markers: Iterable[pytest.Mark]) -> MarkerOptions:
+        """Merge the markers, closest first as ``iter_markers`` gives them (the closest wins); misuse fails the
+        test with one line naming it."""
+        given: dict[str, Any] = {}
+        for marker in reversed(list(markers)):
+            if marker.args:
+                pytest.fail(
+                    f"@pytest.mark.wacht takes keyword arguments only ({', '.join(MARKER_ARGS)})", pytrace=False
+                )
+            unknown = sorted(set(marker.kwargs) - set(MARKER_ARGS))
+            if unknown:
+                pytest.fail(
+                    f"@pytest.mark.wacht: unknown argument {unknown[0]!r} (expected one of {', '.join(MARKER_ARGS)})",
+                    pytrace=False,
+                )
+            given.update(marker.kwargs)
+        return cls(**{**given, "strict": bool(given.get("strict", False))})
+
+
+MARKER_ARGS = tuple(f.name for f in fields(MarkerOptions))
 _MARKER_POWERS = {"plan": "seeding", "seed": "seeding", "now": "the virtual clock"}
 _FIRINGS = pytest.StashKey[set[tuple[str, str]]]()
 _USED = pytest.StashKey[bool]()
@@ -109,21 +144,6 @@ def _real(config: pytest.Config) -> RealWacht:
     )
 
 
-def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for marker in reversed(list(request.node.iter_markers("wacht"))):
-        if marker.args:
-            pytest.fail(f"@pytest.mark.wacht takes keyword arguments only ({', '.join(MARKER_ARGS)})", pytrace=False)
-        unknown = sorted(set(marker.kwargs) - set(MARKER_ARGS))
-        if unknown:
-            pytest.fail(
-                f"@pytest.mark.wacht: unknown argument {unknown[0]!r} (expected one of {', '.join(MARKER_ARGS)})",
-                pytrace=False,
-            )
-        options.update(marker.kwargs)
-    return options
-
-
 def _collect(config: pytest.Config, mock: WachtMock) -> None:
     config.stash[_USED] = True
     firings = config.stash[_FIRINGS]
@@ -131,29 +151,40 @@ def _collect(config: pytest.Config, mock: WachtMock) -> None:
         firings.update((f.rule_id, f.outcome) for f in entry.rules)
 
 
+def _clean_up(handle: RealWacht) -> None:
+    problems = handle.cleanup()
+    if problems:
+        pytest.fail("wacht-mock could not clean up the real deployment:\n" + "\n".join(problems), pytrace=False)
+
+
+def _handle(request: pytest.FixtureRequest, options: MarkerOptions) -> WachtMock | RealWacht:
+    from wacht_mock import WachtMock, WachtMockError
+
+    config = request.config
+    if config.getoption("--wacht-target") == "real":
+        for name, power in _MARKER_POWERS.items():
+            if getattr(options, name) is not None:
+                where = f"@pytest.mark.wacht({name}=...)"
+                _skip_mock_only(f"{where} needs wacht-mock ({power}); not available against a real deployment")
+        real = _real(config)
+        real.for_test(request.node.nodeid)
+        return real
+    try:
+        return WachtMock(plan=options.plan, seed=options.seed, now=options.now)
+    except (WachtMockError, ValueError, TypeError) as exc:  # one line, not the message twice over a chain
+        raise pytest.fail.Exception(f"@pytest.mark.wacht: {exc}", pytrace=False) from None
+
+
 @pytest.fixture
 def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
     """A fresh in-process mock for this test; httpx calls to api.wacht.dev and gateway.wacht.dev reach it."""
     import respx
 
-    from wacht_mock import WachtMock, WachtMockError
+    from wacht_mock import WachtMock
 
-    config = request.config
-    options = _marker_options(request)
-    strict = bool(options.pop("strict", False)) or config.getoption("--wacht-strict")
-    handle: WachtMock | RealWacht
-    if config.getoption("--wacht-target") == "real":
-        for name, power in _MARKER_POWERS.items():
-            if options.get(name) is not None:
-                where = f"@pytest.mark.wacht({name}=...)"
-                _skip_mock_only(f"{where} needs wacht-mock ({power}); not available against a real deployment")
-        handle = _real(config)
-        handle.for_test(request.node.nodeid)
-    else:
-        try:
-            handle = WachtMock(**options)
-        except (WachtMockError, ValueError, TypeError) as exc:  # one line, not the message twice over a chain
-            raise pytest.fail.Exception(f"@pytest.mark.wacht: {exc}", pytrace=False) from None
+    options = MarkerOptions.from_markers(request.node.iter_markers("wacht"))
+    strict = options.strict or request.config.getoption("--wacht-strict")
+    handle = _handle(request, options)
     router = respx.mock(assert_all_called=False, assert_all_mocked=strict)
     handle.route(router)
     if not strict:
@@ -161,11 +192,9 @@ def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
     with router:
         yield handle
     if isinstance(handle, WachtMock):
-        _collect(config, handle)
+        _collect(request.config, handle)
     else:
-        problems = handle.cleanup()
-        if problems:
-            pytest.fail("wacht-mock could not clean up the real deployment:\n" + "\n".join(problems), pytrace=False)
+        _clean_up(handle)
 
 
 @pytest.fixture
@@ -200,9 +229,7 @@ def wacht_server(_wacht_live: LiveWacht | RealWacht, request: pytest.FixtureRequ
         _wacht_live.for_test(request.node.nodeid)
     yield _wacht_live
     if not isinstance(_wacht_live, LiveWacht):
-        problems = _wacht_live.cleanup()
-        if problems:
-            pytest.fail("wacht-mock could not clean up the real deployment:\n" + "\n".join(problems), pytrace=False)
+        _clean_up(_wacht_live)
 
 
 # Rule coverage
