@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -481,7 +481,7 @@ def live() -> Iterator[LiveWacht]:
 
 @pytest.fixture
 def real(live: LiveWacht) -> Iterator[RealWacht]:
-    live.reset()
+    live.restore()
     handle = RealWacht(live.secret, base_url=live.url, gateway_url=live.url, run_id="run12345")
     yield handle
     handle.cleanup()
@@ -553,15 +553,25 @@ def test_real_mock_only_powers_call_on_mock_only_with_a_reason(live: LiveWacht) 
         raise Skipped(reason)
 
     handle = RealWacht(live.secret, base_url=live.url, gateway_url=live.url, on_mock_only=on_mock_only)
-    for name in ("journal", "add_fault", "advance", "add_user", "reset", "mock"):
+    uses: dict[str, Callable[[], object]] = {
+        "journal": lambda: handle.journal,
+        "add_fault": lambda: handle.add_fault("drop"),
+        "advance": lambda: handle.advance(seconds=1),
+        "add_user": lambda: handle.add_user(11),
+        "reset": handle.reset,
+        "restore": handle.restore,
+        "mock": lambda: handle.mock,
+    }
+    for use in uses.values():
         with pytest.raises(Skipped):
-            getattr(handle, name)
+            use()
     assert reasons == [
         "journal needs wacht-mock (the request journal); not available against a real deployment",
         "add_fault needs wacht-mock (fault injection); not available against a real deployment",
         "advance needs wacht-mock (the virtual clock); not available against a real deployment",
         "add_user needs wacht-mock (seeding); not available against a real deployment",
         "reset needs wacht-mock (reset); not available against a real deployment",
+        "restore needs wacht-mock (restore); not available against a real deployment",
         "mock needs wacht-mock (the in-process mock behind wacht_server); not available against a real deployment",
     ]
     with pytest.raises(AttributeError):
@@ -617,13 +627,13 @@ def test_restore_drops_seeding_and_rewinds_the_clock_which_reset_keeps() -> None
     assert _state(mock)["users"] == {11: False, 13: False}
 
 
-def test_a_live_servers_reset_restores_how_it_started(live: LiveWacht) -> None:
-    live.reset()
+def test_a_live_servers_restore_is_how_it_started(live: LiveWacht) -> None:
+    live.restore()
     live.mock.add_app(**APP)
     live.mock.advance(seconds=5)
     with httpx.Client(base_url=live.url, headers={"authorization": f"Bearer {live.secret}"}) as client:
         assert [a["app_slug"] for a in client.get("/api-auth/apps").json()["data"]] == ["billing"]
-        live.reset()
+        live.restore()
         assert client.get("/api-auth/apps").json()["data"] == []
         assert client.get("/_mock/clock").json() == {"now": "2026-03-04T05:06:07.123456Z", "ticking": False}
     assert live.unique("billing") == "billing"

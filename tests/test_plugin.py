@@ -334,6 +334,20 @@ def test_bad_seed(wacht_client):
     result.stdout.no_fnmatch_line("During handling of the above exception*")
 
 
+def test_marker_options_map_the_keywords_one_to_one_and_the_closest_marker_wins() -> None:
+    from pytest_wacht_mock.plugin import MARKER_ARGS, MarkerOptions
+
+    assert MARKER_ARGS == ("plan", "seed", "now", "strict")
+    module = pytest.mark.wacht(plan="starter", seed="seed.yaml", strict=1).mark
+    closest = pytest.mark.wacht(plan="growth", now="2026-01-01T00:00:00Z").mark
+    assert MarkerOptions.from_markers([closest, module]) == MarkerOptions(
+        plan="growth", seed="seed.yaml", now="2026-01-01T00:00:00Z", strict=True
+    )
+    assert MarkerOptions.from_markers([]) == MarkerOptions()
+    with pytest.raises(TypeError):
+        MarkerOptions("growth")  # type: ignore[misc]
+
+
 def test_the_marker_is_registered_for_strict_markers_and_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--markers")
     result.stdout.fnmatch_lines(
@@ -653,10 +667,33 @@ def test_forwarded_to_another_origin(wacht_mock):
     assert no_router_left()
 
 
-def test_real_target_needs_an_api_key(pytester: pytest.Pytester) -> None:
+def test_real_target_needs_an_api_key(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WACHT_API_KEY", raising=False)
     result = pytester.runpytest_inprocess("--wacht-target=real")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --wacht-target=real needs --wacht-api-key=KEY"])
+
+
+def test_real_target_settings_may_come_from_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, live: LiveWacht
+) -> None:
+    monkeypatch.setenv("WACHT_API_KEY", live.secret)
+    monkeypatch.setenv("WACHT_BASE_URL", live.url)
+    monkeypatch.setenv("WACHT_GATEWAY_URL", "http://127.0.0.1:9")
+    inner(
+        pytester,
+        "test_env",
+        f"""
+def test_the_handle_is_the_environments(wacht_mock, wacht_client):
+    assert (wacht_mock.base_url, wacht_mock.gateway_url, wacht_mock.secret) == (
+        "{live.url}", "{live.url}", "{live.secret}"
+    )
+    assert wacht_client.get("/api-auth/apps").status_code == 200
+""",
+    )
+    result = pytester.runpytest_inprocess("--wacht-target=real", f"--wacht-gateway-url={live.url}")
+    result.assert_outcomes(passed=1)
+    live.mock.journal.assert_called("listApiAuthApps", times=1)
 
 
 # Rule coverage

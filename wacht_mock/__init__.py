@@ -7,15 +7,18 @@ from .clock import Clock, VirtualClock
 from .domain.backend import Backend
 from .errors import SeedError, UsageError, VendorError, WachtMockError
 from .faults import Fault, Faults
+from .handle import WachtHandle
 from .harness import Harness
 from .http.app import create_app
 from .ids import Ids
 from .journal import Journal, JournalEntry
-from .live import LiveServer, LiveWacht
+from .live import LiveWacht
 from .mock import WachtMock
 from .real import RealWacht
 from .rules import Firing, Rule, all_rules
 from .seed import Seed, default_seed, load_seed, parse_seed
+from .server import LiveServer
+from .settings import RealTarget
 
 __all__ = [
     "Backend",
@@ -29,6 +32,7 @@ __all__ = [
     "JournalEntry",
     "LiveServer",
     "LiveWacht",
+    "RealTarget",
     "RealWacht",
     "Rule",
     "Seed",
@@ -36,6 +40,7 @@ __all__ = [
     "UsageError",
     "VendorError",
     "VirtualClock",
+    "WachtHandle",
     "WachtMock",
     "WachtMockError",
     "all_rules",

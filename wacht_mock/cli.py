@@ -4,7 +4,6 @@ scenario contracts against any backend (the real Wacht included)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -12,6 +11,7 @@ from typing import NoReturn
 from .clock import VirtualClock
 from .domain.backend import Backend
 from .errors import SeedError, UsageError
+from .hosts import API_URL, GATEWAY_URL
 from .seed import Seed, default_seed, load_seed
 
 DEFAULT_HOST = "127.0.0.1"
@@ -41,9 +41,9 @@ def _parser() -> argparse.ArgumentParser:
         "then a summary by rule. Exit status 0 when nothing failed (skips and registered divergences allowed), "
         "1 on a mismatch or a cleanup problem, 2 when verify could not run.",
     )
-    verify.add_argument("--base-url", required=True, metavar="URL", help="the backend API, e.g. https://api.wacht.dev")
+    verify.add_argument("--base-url", required=True, metavar="URL", help=f"the backend API, e.g. {API_URL}")
     verify.add_argument("--api-key", metavar="KEY", help="the deployment's backend secret (default: $WACHT_API_KEY)")
-    verify.add_argument("--gateway-url", metavar="URL", help="the gateway, e.g. https://gateway.wacht.dev")
+    verify.add_argument("--gateway-url", metavar="URL", help=f"the gateway, e.g. {GATEWAY_URL}")
     verify.add_argument(
         "--starter-api-key", metavar="KEY", help="a secret of a deployment not on Growth (for the plan-gate scenario)"
     )
@@ -79,10 +79,8 @@ def build_backend(seed_path: str | None) -> Backend:
 
 def serve(host: str, port: int, seed_path: str | None) -> int:
     """Run the mock until interrupted; print the base URL and every deployment's secret first."""
-    import uvicorn
-
     from .http.app import create_app
-    from .live import base_url, bind, hide_injected_drops
+    from .server import base_url, bind, serve_forever
 
     backend = build_backend(seed_path)
     try:
@@ -95,9 +93,7 @@ def serve(host: str, port: int, seed_path: str | None) -> int:
     for d in backend.deployments.values():
         print(f"  deployment {d.id} ({d.plan}): Authorization: Bearer {d.secret}")
     print("  control plane: " + url + "/_mock/health", flush=True)
-    hide_injected_drops()
-    config = uvicorn.Config(create_app(backend), log_level="warning", lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    serve_forever(create_app(backend), sock)
     return 0
 
 
@@ -107,11 +103,12 @@ def verify(args: argparse.Namespace) -> int:
 
     from .http import app  # noqa: F401  (importing the routes declares every rule)
     from .rules import all_rules
+    from .settings import RealTarget
     from .verify import Target, TargetContext, load_scenarios
     from .verify import verify as run
 
-    api_key = args.api_key or os.environ.get("WACHT_API_KEY")
-    if not api_key:
+    real = RealTarget.from_env(api_key=args.api_key, base_url=args.base_url)
+    if real is None:
         raise UsageError("verify needs --api-key KEY (or WACHT_API_KEY in the environment)")
     known = {r.id for r in all_rules()}
     scenarios = load_scenarios(Path(args.scenarios) if args.scenarios else None, known_rules=known)
@@ -121,9 +118,9 @@ def verify(args: argparse.Namespace) -> int:
             raise UsageError(f"--only: no scenario named {unknown[0]!r}")
         scenarios = [s for s in scenarios if s.name in args.only]
     target = Target(
-        base_url=args.base_url,
-        api_key=api_key,
-        gateway_url=args.gateway_url,
+        base_url=real.base_url,
+        api_key=real.api_key,
+        gateway_url=args.gateway_url,  # not real.gateway_url: the gateway scenarios run only when asked for
         starter_api_key=args.starter_api_key,
         context=TargetContext.load(args.context) if args.context else None,
         burst=args.burst,

@@ -21,23 +21,20 @@ from .domain.backend import Backend
 from .errors import SeedError, UsageError
 from .faults import Fault, FaultKind, Faults
 from .harness import Harness
+from .hosts import API_URL, GATEWAY_URL, HOSTS
 from .http.app import create_app
 from .ids import Ids
 from .inprocess import WachtTransport, call_app
 from .journal import Journal
-from .models import Plan, parse_timestamp
+from .models import PLANS, Plan, parse_timestamp
 from .seed import Seed, load_seed, parse_seed
 
 if TYPE_CHECKING:
     import respx
 
-API_URL = "https://api.wacht.dev"
-GATEWAY_URL = "https://gateway.wacht.dev"
-PLANS = ("growth", "pro", "starter", "none")
-
 
 class WachtMock:
-    """One in-process mock of Wacht's backend API and gateway.
+    """One in-process mock of Wacht's backend API and gateway (a ``WachtHandle``).
 
     ``plan`` sets the first deployment's plan; ``seed`` is a Seed, a mapping in the seed-file shape, or a path
     to a seed file; ``now`` (a datetime or RFC 3339 text) freezes the virtual clock there (default: the wall
@@ -67,6 +64,11 @@ class WachtMock:
         self.gateway_url = GATEWAY_URL
 
     # Identity
+
+    @property
+    def url(self) -> str:
+        """The backend API's base URL, ``https://api.wacht.dev`` (the same as ``base_url``)."""
+        return self.base_url
 
     @property
     def deployment_id(self) -> int:
@@ -231,7 +233,7 @@ class WachtMock:
 
     def route(self, router: respx.Router) -> None:
         """Send a respx router's requests for api.wacht.dev and gateway.wacht.dev into this mock."""
-        for host in ("api.wacht.dev", "gateway.wacht.dev"):
+        for host in HOSTS:
             router.route(host=host).mock(side_effect=self.handle)
 
     def handle(self, request: httpx.Request) -> httpx.Response:

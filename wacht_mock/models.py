@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
@@ -95,6 +95,9 @@ Timestamp = Annotated[datetime, PlainValidator(_timestamp)]
 Unit = Literal["millisecond", "second", "minute", "hour", "day", "calendar_day", "month", "calendar_month"]
 Mode = Literal["per_app", "per_key", "per_key_and_ip", "per_app_and_ip"]
 Plan = Literal["growth", "pro", "starter", "none"]
+UNITS: tuple[Unit, ...] = get_args(Unit)
+MODES: tuple[Mode, ...] = get_args(Mode)
+PLANS: tuple[Plan, ...] = get_args(Plan)
 
 
 class _Body(BaseModel):
@@ -181,12 +184,6 @@ class ListApiAuthAppsQuery(_Body):
     limit: int = Field(default=50)
     offset: int = Field(default=0)
     search: str | None = None
-
-
-class ListApiKeysQuery(_Body):
-    """Query of ``GET /api-auth/apps/{app_slug}/keys``."""
-
-    include_inactive: bool = False
 
 
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (

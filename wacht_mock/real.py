@@ -1,10 +1,10 @@
-"""``RealWacht``: the same handle as ``WachtMock``, pointed at a real Wacht deployment.
+"""``RealWacht``: the same handle as ``WachtMock`` (a ``WachtHandle``), pointed at a real Wacht deployment.
 
 Requests the code under test sends to ``https://api.wacht.dev`` / ``https://gateway.wacht.dev`` are forwarded to
 the given base URLs (or pass straight through when those are the real hosts). Everything a test creates through
 the handle's clients or routes is remembered and deleted afterwards (keys revoked, apps deleted, schemes
 deleted, in that order), and ``unique(name)`` gives run-unique slugs. Mock-only powers (clock, journal, faults,
-seeding, reset) call ``on_mock_only`` with a reason, which the pytest plugin turns into a skip.
+seeding, reset, restore) call ``on_mock_only`` with a reason, which the pytest plugin turns into a skip.
 """
 
 from __future__ import annotations
@@ -12,16 +12,21 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 
 from .errors import UsageError
+from .hosts import API_HOST, API_URL, GATEWAY_HOST, GATEWAY_URL
 
 if TYPE_CHECKING:
     import respx
 
-API_HOST, GATEWAY_HOST = "api.wacht.dev", "gateway.wacht.dev"
+    from .faults import FaultKind
+    from .models import Plan
+
+_CLOCK, _FAULTS, _SEEDING = "the virtual clock", "fault injection", "seeding"
 _WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
@@ -36,8 +41,8 @@ class RealWacht:
         self,
         api_key: str,
         *,
-        base_url: str = f"https://{API_HOST}",
-        gateway_url: str = f"https://{GATEWAY_HOST}",
+        base_url: str = API_URL,
+        gateway_url: str = GATEWAY_URL,
         run_id: str | None = None,
         on_mock_only: Callable[[str], NoReturn] = _refuse,
     ) -> None:
@@ -156,29 +161,96 @@ class RealWacht:
         elif len(parts) >= 4 and parts[:2] == ["api-auth", "apps"] and parts[3] == "keys" and "secret" in body:
             self._keys.append((body["app_slug"], body["id"]))
 
-    # Mock-only powers
+    # Mock-only powers: each refuses with a reason naming the power (the pytest plugin skips the test)
 
-    def __getattr__(self, name: str) -> Any:
-        if name in _MOCK_ONLY:
-            self._mock_only(f"{name} needs wacht-mock ({_MOCK_ONLY[name]}); not available against a real deployment")
-        raise AttributeError(name)
+    def _needs_mock(self, name: str, power: str) -> NoReturn:
+        reason = f"{name} needs wacht-mock ({power}); not available against a real deployment"
+        self._mock_only(reason)
+        raise UsageError(reason)  # for an ``on_mock_only`` that returns after all
 
+    def reset(self) -> NoReturn:
+        """Mock-only: a real deployment has no seed to go back to."""
+        self._needs_mock("reset", "reset")
 
-_MOCK_ONLY = {
-    "advance": "the virtual clock",
-    "set_time": "the virtual clock",
-    "clock": "the virtual clock",
-    "journal": "the request journal",
-    "faults": "fault injection",
-    "add_fault": "fault injection",
-    "reset": "reset",
-    "add_deployment": "seeding",
-    "add_user": "seeding",
-    "add_organization": "seeding",
-    "add_workspace": "seeding",
-    "add_membership": "seeding",
-    "add_scheme": "seeding",
-    "add_app": "seeding",
-    "backend": "the in-process backend",
-    "mock": "the in-process mock behind wacht_server",
-}
+    def restore(self) -> NoReturn:
+        """Mock-only: a real deployment cannot be put back as it was made."""
+        self._needs_mock("restore", "restore")
+
+    @property
+    def clock(self) -> NoReturn:
+        """Mock-only: a real deployment runs on wall time."""
+        self._needs_mock("clock", _CLOCK)
+
+    def advance(self, delta: timedelta | None = None, *, ms: int = 0, seconds: float = 0) -> NoReturn:
+        """Mock-only (the virtual clock)."""
+        self._needs_mock("advance", _CLOCK)
+
+    def set_time(self, instant: datetime | str) -> NoReturn:
+        """Mock-only (the virtual clock)."""
+        self._needs_mock("set_time", _CLOCK)
+
+    @property
+    def journal(self) -> NoReturn:
+        """Mock-only: a real deployment keeps no request journal for tests."""
+        self._needs_mock("journal", "the request journal")
+
+    @property
+    def faults(self) -> NoReturn:
+        """Mock-only (fault injection)."""
+        self._needs_mock("faults", _FAULTS)
+
+    def add_fault(self, kind: FaultKind, **options: Any) -> NoReturn:
+        """Mock-only (fault injection)."""
+        self._needs_mock("add_fault", _FAULTS)
+
+    def add_deployment(self, deployment_id: int, *, plan: Plan = "growth", secret: str | None = None) -> NoReturn:
+        """Mock-only (seeding): deployments are made in the Wacht console."""
+        self._needs_mock("add_deployment", _SEEDING)
+
+    def add_user(self, user_id: int, *, deleted: bool = False, deployment: int | None = None) -> NoReturn:
+        """Mock-only (seeding)."""
+        self._needs_mock("add_user", _SEEDING)
+
+    def add_organization(
+        self, organization_id: int, *, deleted: bool = False, deployment: int | None = None
+    ) -> NoReturn:
+        """Mock-only (seeding)."""
+        self._needs_mock("add_organization", _SEEDING)
+
+    def add_workspace(
+        self, workspace_id: int, *, organization_id: int, deleted: bool = False, deployment: int | None = None
+    ) -> NoReturn:
+        """Mock-only (seeding)."""
+        self._needs_mock("add_workspace", _SEEDING)
+
+    def add_membership(
+        self,
+        membership_id: int,
+        *,
+        user_id: int,
+        organization_id: int | None = None,
+        workspace_id: int | None = None,
+        permissions: list[str] | tuple[str, ...] = (),
+        deleted: bool = False,
+        deployment: int | None = None,
+    ) -> NoReturn:
+        """Mock-only (seeding)."""
+        self._needs_mock("add_membership", _SEEDING)
+
+    def add_scheme(self, *, deployment: int | None = None, **fields: Any) -> NoReturn:
+        """Mock-only (seeding): create the scheme through ``client()`` instead, and it is cleaned up."""
+        self._needs_mock("add_scheme", _SEEDING)
+
+    def add_app(self, *, deployment: int | None = None, **fields: Any) -> NoReturn:
+        """Mock-only (seeding): create the app through ``client()`` instead, and it is cleaned up."""
+        self._needs_mock("add_app", _SEEDING)
+
+    @property
+    def backend(self) -> NoReturn:
+        """Mock-only: there is no in-process backend."""
+        self._needs_mock("backend", "the in-process backend")
+
+    @property
+    def mock(self) -> NoReturn:
+        """Mock-only: there is no mock behind a real deployment (``wacht_server.mock`` against the mock)."""
+        self._needs_mock("mock", "the in-process mock behind wacht_server")

@@ -3,22 +3,58 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import httpx
 
-    from wacht_mock import LiveWacht, RealWacht, WachtMock
+    from wacht_mock import LiveWacht, RealTarget, RealWacht, Seed, WachtHandle, WachtMock
+    from wacht_mock.models import Plan
 
-MARKER_ARGS = ("plan", "seed", "now", "strict")
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkerOptions:
+    """``@pytest.mark.wacht``'s keywords, one field each: ``plan``, ``seed`` and ``now`` configure the test's
+    ``WachtMock`` (and are checked by it), ``strict`` fails requests to hosts other than Wacht's."""
+
+    plan: Plan | None = None
+    seed: Seed | Mapping[str, Any] | str | Path | None = None
+    now: datetime | str | None = None
+    strict: bool = False
+
+    @classmethod
+    def from_markers(cls, markers: Iterable[pytest.Mark]) -> MarkerOptions:
+        """Merge the markers, closest first as ``iter_markers`` gives them (the closest wins); misuse fails the
+        test with one line naming it."""
+        given: dict[str, Any] = {}
+        for marker in reversed(list(markers)):
+            if marker.args:
+                pytest.fail(
+                    f"@pytest.mark.wacht takes keyword arguments only ({', '.join(MARKER_ARGS)})", pytrace=False
+                )
+            unknown = sorted(set(marker.kwargs) - set(MARKER_ARGS))
+            if unknown:
+                pytest.fail(
+                    f"@pytest.mark.wacht: unknown argument {unknown[0]!r} (expected one of {', '.join(MARKER_ARGS)})",
+                    pytrace=False,
+                )
+            given.update(marker.kwargs)
+        return cls(**{**given, "strict": bool(given.get("strict", False))})
+
+
+MARKER_ARGS = tuple(f.name for f in fields(MarkerOptions))
 _MARKER_POWERS = {"plan": "seeding", "seed": "seeding", "now": "the virtual clock"}
 _FIRINGS = pytest.StashKey[set[tuple[str, str]]]()
 _USED = pytest.StashKey[bool]()
 _RUN_ID = pytest.StashKey[str]()
+_TARGET = pytest.StashKey["RealTarget"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,12 +66,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="mock",
         help="run the wacht fixtures against the mock (default) or a real deployment",
     )
-    group.addoption("--wacht-api-key", metavar="KEY", help="backend API key of the real deployment (target real)")
     group.addoption(
-        "--wacht-base-url", metavar="URL", default="https://api.wacht.dev", help="backend API base URL (target real)"
+        "--wacht-api-key",
+        metavar="KEY",
+        help="backend API key of the real deployment (default: $WACHT_API_KEY; target real)",
     )
     group.addoption(
-        "--wacht-gateway-url", metavar="URL", default="https://gateway.wacht.dev", help="gateway base URL (target real)"
+        "--wacht-base-url",
+        metavar="URL",
+        help="backend API base URL (default: $WACHT_BASE_URL, else https://api.wacht.dev; target real)",
+    )
+    group.addoption(
+        "--wacht-gateway-url",
+        metavar="URL",
+        help="gateway base URL (default: $WACHT_GATEWAY_URL, else https://gateway.wacht.dev; target real)",
     )
     group.addoption(
         "--wacht-strict",
@@ -59,8 +103,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_FIRINGS] = set()
     config.stash[_USED] = False
     config.stash[_RUN_ID] = _run_id(config)
-    if config.getoption("--wacht-target") == "real" and not config.getoption("--wacht-api-key"):
-        raise pytest.UsageError("--wacht-target=real needs --wacht-api-key=KEY")
+    if config.getoption("--wacht-target") == "real":
+        config.stash[_TARGET] = _real_target(config)
 
 
 def _run_id(config: pytest.Config) -> str:
@@ -70,6 +114,19 @@ def _run_id(config: pytest.Config) -> str:
     return worker["testrunuid"][:8] if worker else uuid.uuid4().hex[:8]
 
 
+def _real_target(config: pytest.Config) -> RealTarget:
+    from wacht_mock import RealTarget
+
+    target = RealTarget.from_env(
+        api_key=config.getoption("--wacht-api-key"),
+        base_url=config.getoption("--wacht-base-url"),
+        gateway_url=config.getoption("--wacht-gateway-url"),
+    )
+    if target is None:
+        raise pytest.UsageError("--wacht-target=real needs --wacht-api-key=KEY")
+    return target
+
+
 def _skip_mock_only(reason: str) -> NoReturn:
     pytest.skip(reason)
 
@@ -77,28 +134,14 @@ def _skip_mock_only(reason: str) -> NoReturn:
 def _real(config: pytest.Config) -> RealWacht:
     from wacht_mock import RealWacht
 
+    target = config.stash[_TARGET]
     return RealWacht(
-        config.getoption("--wacht-api-key"),
-        base_url=config.getoption("--wacht-base-url"),
-        gateway_url=config.getoption("--wacht-gateway-url"),
+        target.api_key,
+        base_url=target.base_url,
+        gateway_url=target.gateway_url,
         run_id=config.stash[_RUN_ID],
         on_mock_only=_skip_mock_only,
     )
-
-
-def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for marker in reversed(list(request.node.iter_markers("wacht"))):
-        if marker.args:
-            pytest.fail(f"@pytest.mark.wacht takes keyword arguments only ({', '.join(MARKER_ARGS)})", pytrace=False)
-        unknown = sorted(set(marker.kwargs) - set(MARKER_ARGS))
-        if unknown:
-            pytest.fail(
-                f"@pytest.mark.wacht: unknown argument {unknown[0]!r} (expected one of {', '.join(MARKER_ARGS)})",
-                pytrace=False,
-            )
-        options.update(marker.kwargs)
-    return options
 
 
 def _collect(config: pytest.Config, mock: WachtMock) -> None:
@@ -108,29 +151,40 @@ def _collect(config: pytest.Config, mock: WachtMock) -> None:
         firings.update((f.rule_id, f.outcome) for f in entry.rules)
 
 
-@pytest.fixture
-def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtMock | RealWacht]:
-    """A fresh in-process mock for this test; httpx calls to api.wacht.dev and gateway.wacht.dev reach it."""
-    import respx
+def _clean_up(handle: RealWacht) -> None:
+    problems = handle.cleanup()
+    if problems:
+        pytest.fail("wacht-mock could not clean up the real deployment:\n" + "\n".join(problems), pytrace=False)
 
+
+def _handle(request: pytest.FixtureRequest, options: MarkerOptions) -> WachtMock | RealWacht:
     from wacht_mock import WachtMock, WachtMockError
 
     config = request.config
-    options = _marker_options(request)
-    strict = bool(options.pop("strict", False)) or config.getoption("--wacht-strict")
-    handle: WachtMock | RealWacht
     if config.getoption("--wacht-target") == "real":
         for name, power in _MARKER_POWERS.items():
-            if options.get(name) is not None:
+            if getattr(options, name) is not None:
                 where = f"@pytest.mark.wacht({name}=...)"
                 _skip_mock_only(f"{where} needs wacht-mock ({power}); not available against a real deployment")
-        handle = _real(config)
-        handle.for_test(request.node.nodeid)
-    else:
-        try:
-            handle = WachtMock(**options)
-        except (WachtMockError, ValueError, TypeError) as exc:  # one line, not the message twice over a chain
-            raise pytest.fail.Exception(f"@pytest.mark.wacht: {exc}", pytrace=False) from None
+        real = _real(config)
+        real.for_test(request.node.nodeid)
+        return real
+    try:
+        return WachtMock(plan=options.plan, seed=options.seed, now=options.now)
+    except (WachtMockError, ValueError, TypeError) as exc:  # one line, not the message twice over a chain
+        raise pytest.fail.Exception(f"@pytest.mark.wacht: {exc}", pytrace=False) from None
+
+
+@pytest.fixture
+def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
+    """A fresh in-process mock for this test; httpx calls to api.wacht.dev and gateway.wacht.dev reach it."""
+    import respx
+
+    from wacht_mock import WachtMock
+
+    options = MarkerOptions.from_markers(request.node.iter_markers("wacht"))
+    strict = options.strict or request.config.getoption("--wacht-strict")
+    handle = _handle(request, options)
     router = respx.mock(assert_all_called=False, assert_all_mocked=strict)
     handle.route(router)
     if not strict:
@@ -138,15 +192,13 @@ def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtMock | RealWacht
     with router:
         yield handle
     if isinstance(handle, WachtMock):
-        _collect(config, handle)
+        _collect(request.config, handle)
     else:
-        problems = handle.cleanup()
-        if problems:
-            pytest.fail("wacht-mock could not clean up the real deployment:\n" + "\n".join(problems), pytrace=False)
+        _clean_up(handle)
 
 
 @pytest.fixture
-def wacht_client(wacht_mock: WachtMock | RealWacht) -> Iterator[httpx.Client]:
+def wacht_client(wacht_mock: WachtHandle) -> Iterator[httpx.Client]:
     """An httpx client on the backend API, already authenticated (in-process, or the real deployment)."""
     with wacht_mock.client() as client:
         yield client
@@ -166,20 +218,18 @@ def _wacht_live(request: pytest.FixtureRequest) -> Iterator[LiveWacht | RealWach
 
 
 @pytest.fixture
-def wacht_server(_wacht_live: LiveWacht | RealWacht, request: pytest.FixtureRequest) -> Iterator[LiveWacht | RealWacht]:
-    """A live server on 127.0.0.1 shared by the session and reset before each test; ``.url`` and ``.secret``."""
+def wacht_server(_wacht_live: LiveWacht | RealWacht, request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
+    """A live server on 127.0.0.1 shared by the session and restored before each test; ``.url`` and ``.secret``."""
     from wacht_mock import LiveWacht
 
     if isinstance(_wacht_live, LiveWacht):
         _collect(request.config, _wacht_live.mock)
-        _wacht_live.reset()
+        _wacht_live.restore()
     else:
         _wacht_live.for_test(request.node.nodeid)
     yield _wacht_live
     if not isinstance(_wacht_live, LiveWacht):
-        problems = _wacht_live.cleanup()
-        if problems:
-            pytest.fail("wacht-mock could not clean up the real deployment:\n" + "\n".join(problems), pytrace=False)
+        _clean_up(_wacht_live)
 
 
 # Rule coverage

@@ -7,9 +7,10 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..domain import rate_limit_schemes as scheme_rules
+from ..models import UNITS
 from ..rules import Rule
 from .registry import breaks
-from .requests import OK, SCHEMES, UNITS, Expected, Scope, WachtRequest
+from .requests import OK, SCHEMES, Expected, Scope, WachtRequest
 from .valid import create_scheme_bodies, names, rate_limit_rules, slugs
 
 

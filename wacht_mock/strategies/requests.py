@@ -14,8 +14,6 @@ from ..rules import Rule
 from ..seed import Seed, parse_seed
 
 APPS, SCHEMES = "/api-auth/apps", "/api-auth/rate-limit-schemes"
-UNITS = ("millisecond", "second", "minute", "hour", "day", "calendar_day", "month", "calendar_month")
-MODES = ("per_app", "per_key", "per_key_and_ip", "per_app_and_ip")
 MAX_DURATION = {"millisecond": 60_000, "second": 1800, "minute": 1440, "hour": 720, "day": 30}
 NO_BODY = object()
 

@@ -10,8 +10,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..mock import WachtMock
+from ..models import MODES, UNITS
 from ..seed import Seed
-from .requests import APPS, MAX_DURATION, MODES, SCHEMES, UNITS, Scope, WachtRequest, scope_of
+from .requests import APPS, MAX_DURATION, SCHEMES, Scope, WachtRequest, scope_of
 
 # Building blocks
 

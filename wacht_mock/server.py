@@ -1,0 +1,79 @@
+"""Serving an app with uvicorn, written once: ``wacht-mock serve`` runs it in the foreground
+(``serve_forever``), ``LiveWacht`` in a background thread (``LiveServer``). Both serve a socket the caller (or
+this module) binds, so a test never races another process for a port."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from typing import TYPE_CHECKING
+
+from .faults import ConnectionDropped
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
+
+
+class _HideDrops(logging.Filter):
+    """Injected drops are on purpose: keep uvicorn from logging them as application errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+def hide_injected_drops() -> None:
+    """Install the filter on uvicorn's error logger (idempotent)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _HideDrops) for f in logger.filters):
+        logger.addFilter(_HideDrops())
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening TCP socket on host:port (IPv4 or IPv6); port 0 lets the system pick a free one."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(2048)
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    """``http://host:port`` of a bound socket."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _uvicorn(app: ASGIApp) -> uvicorn.Server:
+    import uvicorn  # here, not at the top: ``import wacht_mock`` must not load it
+
+    hide_injected_drops()
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+
+
+def serve_forever(app: ASGIApp, sock: socket.socket) -> None:
+    """Serve ``app`` on ``sock`` in this thread until uvicorn is told to stop (Ctrl-C, SIGTERM)."""
+    _uvicorn(app).run(sockets=[sock])
+
+
+class LiveServer:
+    """uvicorn serving ``app`` from a background thread; ``stop()`` ends it."""
+
+    def __init__(self, app: ASGIApp, sock: socket.socket | None = None) -> None:
+        self.socket = sock if sock is not None else bind()
+        self.url = base_url(self.socket)
+        self._server = _uvicorn(app)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the wacht-mock live server failed to start")
+            self._thread.join(0.001)
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.should_exit = True
+        self._thread.join(10)
+        self.socket.close()
