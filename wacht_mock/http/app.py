@@ -125,7 +125,7 @@ class VendorApi:
                     caller,
                     {key: path_text(value) for key, value in params.items()},
                     request.url.query,
-                    {key: value for key, value in reversed(request.headers.items())},
+                    request.headers,
                     request.client.host if request.client else "127.0.0.1",
                     body,
                 )
