@@ -127,6 +127,11 @@ class Faults:
         with self._lock:
             self._faults.clear()
 
+    def active(self) -> list[Fault]:
+        """The faults that can still fire, in the order they were added (a count fault is spent once used up)."""
+        with self._lock:
+            return [f for f in self._faults if f.count is None or f.fired < f.count]
+
     def pick(self, operation: str | None) -> Fault | None:
         """The first fault that fires for this request, if any."""
         with self._lock:

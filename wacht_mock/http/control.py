@@ -15,11 +15,13 @@ from ..errors import UsageError
 from ..faults import Fault
 from ..harness import Harness
 from ..models import parse_timestamp
+from . import dashboard
 from .axum import normaliser_message
 from .responses import clock_json, error_response, journal_json, json_response
 
 PREFIX = "/_mock/"
 PATHS = frozenset({"/_mock/health", "/_mock/reset", "/_mock/clock", "/_mock/journal", "/_mock/faults"})
+PATHS |= dashboard.PATHS
 
 
 def _misuse(message: str) -> Response:
@@ -87,4 +89,5 @@ def routes(harness: Harness) -> list[BaseRoute]:
         Route("/_mock/health", health, methods=["GET"]),
         Route("/_mock/reset", reset, methods=["POST"]),
         Route("/_mock/clock", clock, methods=["GET", "POST"]),
+        *dashboard.routes(harness),
     ]
