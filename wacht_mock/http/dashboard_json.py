@@ -21,7 +21,7 @@ from .operations import routes as operation_routes
 from .responses import clock_json, rule_json
 
 JOURNAL_SHOWN = 200
-RECENT_DECISIONS = 10
+RECENT_DECISIONS = 8
 CHART_BUCKETS = 24
 _HOUR = timedelta(hours=1)
 

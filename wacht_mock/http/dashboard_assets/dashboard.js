@@ -193,9 +193,9 @@ function renderAudit(app) {
     chart(a),
     a.recent.length
       ? h("ul", { class: "decisions", "aria-label": "Recent decisions" }, a.recent.map((r) => h("li", {},
-        h("span", { class: "mono muted" }, shortTime(r.timestamp).slice(5, 16)),
+        h("span", { class: "mono muted", title: shortTime(r.timestamp) }, shortTime(r.timestamp).slice(11, 19)),
         tag(r.allowed ? "allowed" : "blocked"),
-        h("span", {}, r.key_name), h("span", { class: "muted" }, r.blocked_by_rule || r.path))))
+        h("span", {}, r.key_name), h("span", { class: "muted", title: r.blocked_by_rule || r.path }, r.blocked_by_rule || r.path))))
       : h("p", { class: "empty" }, "No gateway decisions yet."));
 }
 
@@ -251,7 +251,7 @@ function whyText(e) {
   if (e.fault) return `fault: ${e.fault}`;
   const denied = e.rules.filter((r) => r.outcome === "deny").map((r) => r.rule);
   if (denied.length) return denied.join(", ");
-  return e.message || (e.rules.length ? `${e.rules.length} rules passed` : "");
+  return e.message || (e.rules.length ? `${e.rules.length} rules, none denied` : "");
 }
 
 function renderJournal(journal) {
