@@ -220,6 +220,13 @@ function renderDeployments(deployments) {
     d.apps.length ? h("div", { class: "apps" }, d.apps.map(renderApp)) : h("p", { class: "empty" }, "No apps."))));
 }
 
+function faultText(f) {
+  if (f.text) return f.text;
+  if (f.kind === "error" && f.status !== undefined) return `error ${f.status}`;
+  if (f.kind === "latency" && f.latency_ms !== undefined) return `latency ${f.latency_ms}ms`;
+  return f.kind;
+}
+
 function renderFaults(faults) {
   if (!changed("faults", faults)) return;
   const list = document.getElementById("faults");
@@ -228,14 +235,14 @@ function renderFaults(faults) {
     return;
   }
   list.replaceChildren(...faults.map((f) => {
-    const what = `${f.text || f.kind} on ${f.operation || "every operation"}`;
+    const what = `${faultText(f)} on ${f.operation || "every operation"}`;
     const left = f.remaining !== undefined ? `${f.remaining} left` : (f.ratio !== undefined && f.ratio !== null ? `ratio ${f.ratio}` : "");
     const remove = f.id !== undefined
       ? h("button", { type: "button", class: "small danger", "aria-label": `Remove fault ${what}`,
         onclick: () => act("Fault removed.", () => write("DELETE", `/_mock/faults/${encodeURIComponent(f.id)}`)) }, "Remove")
       : null;
     return h("li", { class: "fault", "data-fault-kind": f.kind },
-      h("span", {}, h("strong", {}, f.text || f.kind), " on ", h("code", {}, f.operation || "every operation"),
+      h("span", {}, h("strong", {}, faultText(f)), " on ", h("code", {}, f.operation || "every operation"),
         left ? h("span", { class: "muted" }, ` · ${left}`) : null),
       remove);
   }));
