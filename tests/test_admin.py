@@ -6,12 +6,14 @@ import httpx
 import pytest
 from conftest import Mock, error
 
+JSON = {"content-type": "application/json"}
+
 
 def test_health_and_reset(mock: Mock, api: httpx.Client) -> None:
     with mock.client(None) as anon:
         assert anon.get("/_mock/health").json() == {"status": "ok", "deployments": [1, 2, 3, 4, 5]}
         api.post("/api-auth/apps", json={"app_slug": "a", "name": "A", "key_prefix": "kk"})
-        assert anon.post("/_mock/reset").json() == {"reset": True}
+        assert anon.post("/_mock/reset", headers=JSON).json() == {"reset": True}
     assert api.get("/api-auth/apps").json()["data"] == []
 
 
@@ -39,7 +41,7 @@ def test_clock_get_advance_and_set(mock: Mock) -> None:
 )
 def test_clock_misuse_is_a_400_naming_the_problem(mock: Mock, body: bytes, message: str) -> None:
     with mock.client(None) as anon:
-        response = anon.post("/_mock/clock", content=body)
+        response = anon.post("/_mock/clock", content=body, headers=JSON)
     assert (response.status_code, response.json()) == (400, error(400, message))
 
 
@@ -51,8 +53,8 @@ def test_unknown_control_plane_path_is_the_vendor_404(mock: Mock) -> None:
 
 def test_wrong_method_on_the_control_plane_is_405_and_not_journaled(mock: Mock) -> None:
     with mock.client(None) as anon:
-        response = anon.get("/_mock/faults")
-        missing = anon.post("/_mock/nothing")
+        response = anon.get("/_mock/reset")
+        missing = anon.post("/_mock/nothing", headers=JSON)
     assert (response.status_code, response.json()) == (405, error(405, "Method not allowed"))
     assert (missing.status_code, missing.json()) == (404, error(404, "Not found"))
     assert len(mock.harness.journal) == 0

@@ -238,6 +238,8 @@ def test_journal_over_http(mock: WachtMock, api: httpx.Client) -> None:
     assert api.get("/_mock/journal").json() == {
         "entries": [
             {
+                "id": 1,
+                "at": "2026-01-01T00:00:00Z",
                 "operation": "getApiAuthApp",
                 "method": "GET",
                 "path": "/api-auth/apps/nope",
@@ -254,6 +256,8 @@ def test_journal_over_http(mock: WachtMock, api: httpx.Client) -> None:
                 ],
             },
             {
+                "id": 2,
+                "at": "2026-01-01T00:00:00Z",
                 "operation": "listApiAuthApps",
                 "method": "GET",
                 "path": "/api-auth/apps",

@@ -94,7 +94,7 @@ def test_serve_control_plane_resets_to_the_seed_and_moves_the_clock(server: Serv
         assert http.get("/_mock/health").json() == {"status": "ok", "deployments": [7, 8]}
         http.post("/api-auth/apps", headers=headers, json={"app_slug": "a", "name": "A", "key_prefix": "sk"})
         assert len(http.get("/api-auth/apps", headers=headers).json()["data"]) == 1
-        assert http.post("/_mock/reset").status_code == 200
+        assert http.post("/_mock/reset", json={}).status_code == 200
         assert http.get("/api-auth/apps", headers=headers).json()["data"] == []
 
         moved = http.post("/_mock/clock", json={"set": "2030-01-01T00:00:00Z"}).json()

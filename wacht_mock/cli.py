@@ -12,6 +12,7 @@ from .clock import VirtualClock
 from .domain.backend import Backend
 from .errors import SeedError, UsageError
 from .hosts import API_URL, GATEWAY_URL
+from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .seed import Seed, default_seed, load_seed
 
 DEFAULT_HOST = "127.0.0.1"
@@ -28,12 +29,40 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="wacht-mock", description="A contract-testing fake of Wacht's API auth backend.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve the backend API on HOST:PORT")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the backend API on HOST:PORT",
+        description="Serve the backend API and the gateway on one origin, with the mock's control plane under "
+        "/_mock/. Control-plane writes (POST, PUT) need Content-Type: application/json; its answers carry no CORS "
+        "headers; on a loopback bind its Host must be localhost or the bound address.",
+    )
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     serve.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
     )
     serve.add_argument("--seed", metavar="FILE", help="seed file, YAML or JSON (default: deployment 1 on growth)")
+    serve.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="require TOKEN on every /_mock/ call, as 'Authorization: Bearer TOKEN' or 'X-Wacht-Mock-Token: TOKEN' "
+        "(the dashboard page GET /_mock/ also takes ?token=TOKEN); required when --host is not a loopback address",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        metavar="ORIGIN",
+        action="append",
+        default=[],
+        help="also allow this browser origin in the backend API's CORS answers, e.g. https://app.example.com "
+        "(repeatable; production's allow-list, the Wacht console and localhost, stays)",
+    )
+    serve.add_argument(
+        "--journal-size",
+        metavar="N",
+        type=_positive,
+        default=DEFAULT_JOURNAL_SIZE,
+        help=f"keep the last N requests in the journal (default {DEFAULT_JOURNAL_SIZE})",
+    )
+    serve.add_argument("--quiet", action="store_true", help="do not print a line per request")
     verify = commands.add_parser(
         "verify",
         help="run the scenario contracts against a backend (mock or real)",
@@ -68,6 +97,12 @@ def _port(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive integer: {text!r}")
+    return int(text)
+
+
 def build_backend(seed_path: str | None) -> Backend:
     """The backend ``serve`` runs: seeded from the file (errors name it) and on a ticking virtual clock."""
     seed: Seed = load_seed(seed_path) if seed_path else default_seed()
@@ -77,12 +112,35 @@ def build_backend(seed_path: str | None) -> Backend:
         raise exc.with_source(seed_path or "default seed") from None
 
 
-def serve(host: str, port: int, seed_path: str | None) -> int:
-    """Run the mock until interrupted; print the base URL and every deployment's secret first."""
+def serve(
+    host: str,
+    port: int,
+    seed_path: str | None,
+    *,
+    admin_token: str | None = None,
+    cors_origins: Sequence[str] = (),
+    journal_size: int = DEFAULT_JOURNAL_SIZE,
+    quiet: bool = False,
+) -> int:
+    """Run the mock until interrupted; print the base URL and every deployment's secret first, then (unless
+    ``quiet``) one line per request."""
+    from .harness import Harness
     from .http.app import create_app
+    from .http.cors import check_origin
+    from .http.guard import TOKEN_HEADER, is_loopback
+    from .http.request_log import LineWriter, RequestLog
+    from .journal import Journal
     from .server import base_url, bind, serve_forever
 
-    backend = build_backend(seed_path)
+    if admin_token == "":
+        raise UsageError("--admin-token must not be empty")
+    if admin_token is None and not is_loopback(host):
+        raise UsageError(
+            f"--host {host} is not a loopback address, so the control plane (/_mock/: reset, clock, faults) would be "
+            "open to the network: add --admin-token TOKEN to require it on every /_mock/ call"
+        )
+    origins = [check_origin(origin) for origin in cors_origins]
+    harness = Harness(build_backend(seed_path), journal=Journal(journal_size))
     try:
         sock = bind(host, port)
     except OSError as exc:
@@ -90,10 +148,19 @@ def serve(host: str, port: int, seed_path: str | None) -> int:
         return 1
     url = base_url(sock)
     print(f"wacht-mock serving {url}", flush=False)
-    for d in backend.deployments.values():
+    for d in harness.backend.deployments.values():
         print(f"  deployment {d.id} ({d.plan}): Authorization: Bearer {d.secret}")
-    print("  control plane: " + url + "/_mock/health", flush=True)
-    serve_forever(create_app(backend), sock)
+    token_note = f" (admin token required: Authorization: Bearer or {TOKEN_HEADER})" if admin_token else ""
+    print("  control plane: " + url + "/_mock/health" + token_note, flush=True)
+    app = create_app(harness, admin_token=admin_token, cors_origins=origins)
+    if quiet:
+        serve_forever(app, sock)
+        return 0
+    log = LineWriter(sys.stdout)
+    try:
+        serve_forever(RequestLog(app, log.write), sock)
+    finally:
+        log.close()
     return 0
 
 
@@ -138,7 +205,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return verify(args)
-        return serve(args.host, args.port, args.seed)
+        return serve(
+            args.host,
+            args.port,
+            args.seed,
+            admin_token=args.admin_token,
+            cors_origins=args.cors_origin,
+            journal_size=args.journal_size,
+            quiet=args.quiet,
+        )
     except (SeedError, UsageError) as exc:
         print(f"wacht-mock: error: {exc}", file=sys.stderr)
         return 2

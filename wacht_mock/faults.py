@@ -8,11 +8,16 @@ probability ``ratio`` drawn from its own seeded generator, and is one of:
 * ``drop`` — close the connection before any answer;
 * ``lost_response`` — do the work (the write commits, a secret is issued) and then drop the connection: the
   one-time-secret hazard of ``createApiKey`` and ``rotateApiKeyForApp``.
+
+A fault whose ``count`` is used up is spent and leaves the active list. Each fault gets an ``id`` when added,
+never reused by the same harness, so one can be removed by it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import difflib
+import math
 import random
 import threading
 import time
@@ -29,6 +34,8 @@ from .http.responses import Answer, error_response
 
 FaultKind = Literal["error", "latency", "drop", "lost_response"]
 KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+MAX_LATENCY_MS = 60_000
+"""A latency fault holds its request (and, in-process, the caller's thread) for at most a minute."""
 
 
 @dataclass
@@ -44,6 +51,8 @@ class Fault:
     ratio: float | None = None
     seed: int = 0
     fired: int = 0
+    id: int = field(default=0, init=False)
+    """Given by ``Faults.add`` (from 1); 0 until then."""
     _rng: random.Random = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -57,8 +66,16 @@ class Fault:
             raise UsageError(f"fault ratio must be between 0 and 1, got {self.ratio!r}")
         if self.kind == "error" and (not _is_int(self.status) or not 400 <= self.status <= 599):
             raise UsageError(f"an error fault's status must be 400-599, got {self.status!r}")
-        if self.kind == "latency" and (not _is_number(self.latency_ms) or self.latency_ms <= 0):
+        if self.kind == "latency" and (not _is_number(self.latency_ms) or not self.latency_ms > 0):
             raise UsageError(f"a latency fault needs latency_ms > 0, got {self.latency_ms!r}")
+        if self.kind == "latency" and self.latency_ms > MAX_LATENCY_MS:
+            raise UsageError(
+                f"a latency fault's latency_ms is at most {MAX_LATENCY_MS} (a minute), got {self.latency_ms!r}"
+            )
+        if self.message is not None and not isinstance(self.message, str):
+            raise UsageError(f"a fault's message must be a string, got {self.message!r}")
+        if self.operation is not None:
+            check_operation(self.operation)
         self._rng = random.Random(self.seed)
 
     def matches(self, operation: str | None) -> bool:
@@ -72,6 +89,16 @@ class Fault:
             return False
         self.fired += 1
         return True
+
+    @property
+    def remaining(self) -> int | None:
+        """How many more requests a ``count`` fault answers (None for a ``ratio`` fault)."""
+        return None if self.count is None else max(self.count - self.fired, 0)
+
+    @property
+    def spent(self) -> bool:
+        """A ``count`` fault that has fired its last time."""
+        return self.remaining == 0
 
     @property
     def text(self) -> str:
@@ -105,40 +132,88 @@ def _is_int(value: object) -> bool:
 
 
 def _is_number(value: object) -> bool:
-    """An int or a float, but not a bool."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite int or float, but not a bool."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def operation_names() -> list[str]:
+    """Every operationId a fault can target, sorted (the backend API's and the gateway's)."""
+    from .http import app  # noqa: F401  (importing the app declares every operation)
+    from .http.operations import routes
+
+    return sorted({op.name for route in routes() for op in route.operations.values()})
+
+
+def check_operation(name: object) -> None:
+    """Refuse a name that is not an operationId, with a "did you mean" when one is close, and the list."""
+    names = operation_names()
+    if isinstance(name, str) and name in names:
+        return
+    close = difflib.get_close_matches(name, names, n=1) if isinstance(name, str) else []
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise UsageError(f"unknown operation {name!r}{hint}; operations are: {', '.join(names)}")
 
 
 class Faults:
-    """The active faults of one mock, checked in the order they were added."""
+    """The active faults of one mock, checked in the order they were added. ``first_id`` is the id the first one
+    gets (a reset's new list goes on from the old one's ``next_id``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, first_id: int = 1) -> None:
         self._faults: list[Fault] = []
+        self._next_id = first_id
         self._lock = threading.Lock()
 
+    @property
+    def next_id(self) -> int:
+        """The id the next added fault gets."""
+        return self._next_id
+
+    def fresh(self) -> Faults:
+        """A new, empty list whose ids go on from this one's."""
+        return Faults(first_id=self._next_id)
+
     def add(self, fault: Fault) -> Fault:
-        """Activate a fault; returns it (its ``fired`` counter shows how often it fired)."""
+        """Activate a fault and give it its id; returns it (its ``fired`` counter shows how often it fired). A
+        fault with ``count=0`` is spent from the start and never listed."""
         with self._lock:
-            self._faults.append(fault)
+            fault.id = self._next_id
+            self._next_id += 1
+            if not fault.spent:
+                self._faults.append(fault)
         return fault
+
+    def remove(self, fault_id: int) -> Fault | None:
+        """Remove the active fault with this id; returns it, or None when no active fault has it."""
+        with self._lock:
+            found = next((f for f in self._faults if f.id == fault_id), None)
+            if found is not None:
+                self._faults.remove(found)
+            return found
 
     def clear(self) -> None:
         """Remove every fault."""
         with self._lock:
             self._faults.clear()
 
+    @property
     def active(self) -> list[Fault]:
-        """The faults that can still fire, in the order they were added (a count fault is spent once used up)."""
+        """The active faults, in the order they are checked (a copy)."""
         with self._lock:
-            return [f for f in self._faults if f.count is None or f.fired < f.count]
+            return list(self._faults)
 
     def pick(self, operation: str | None) -> Fault | None:
-        """The first fault that fires for this request, if any."""
+        """The first fault that fires for this request, if any; a fault that fired its last time leaves the list."""
         with self._lock:
-            return next((f for f in self._faults if f.matches(operation)), None)
+            fault = next((f for f in self._faults if f.matches(operation)), None)
+            if fault is not None and fault.spent:
+                self._faults.remove(fault)
+            return fault
 
     def __len__(self) -> int:
-        return len(self._faults)
+        with self._lock:
+            return len(self._faults)
 
 
 class ConnectionDropped(Exception):

@@ -18,8 +18,9 @@ class Harness:
     faults: Faults = field(default_factory=Faults)
 
     def reset(self) -> None:
-        """Back to the seed: the state rebuilt, a new journal, no faults (the clock keeps its time)."""
+        """Back to the seed: the state rebuilt, a new journal (of the same size) and no faults, their ids going on
+        (the clock keeps its time)."""
         with self.backend.lock:
             self.backend.reset()
-            self.journal = Journal()
-            self.faults = Faults()
+            self.journal = self.journal.fresh()
+            self.faults = self.faults.fresh()

@@ -25,6 +25,7 @@ from .hosts import API_URL, GATEWAY_URL, HOSTS
 from .http.app import create_app
 from .ids import Ids
 from .inprocess import WachtTransport, call_app
+from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .journal import Journal
 from .models import PLANS, Plan, parse_timestamp
 from .seed import Seed, load_seed, parse_seed
@@ -38,7 +39,7 @@ class WachtMock:
 
     ``plan`` sets the first deployment's plan; ``seed`` is a Seed, a mapping in the seed-file shape, or a path
     to a seed file; ``now`` (a datetime or RFC 3339 text) freezes the virtual clock there (default: the wall
-    clock at creation, frozen).
+    clock at creation, frozen); ``journal_size`` is how many requests the journal keeps (the newest).
     """
 
     def __init__(
@@ -48,16 +49,18 @@ class WachtMock:
         seed: Seed | Mapping[str, Any] | str | Path | None = None,
         now: datetime | str | None = None,
         id_seed: int = 0,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
     ) -> None:
         if plan is not None and plan not in PLANS:
             raise UsageError(f"plan must be one of {', '.join(PLANS)}, got {plan!r}")
+        journal = Journal(journal_size)
         data = _seed_data(seed)
         if plan is not None:
             data["deployments"][0]["plan"] = plan
         start = parse_timestamp(now) if isinstance(now, str) else now
         self._seed = data
         self.backend = Backend(parse_seed(data), clock=VirtualClock(start), ids=Ids(id_seed))
-        self.harness = Harness(self.backend)
+        self.harness = Harness(self.backend, journal=journal)
         self._made = (self.backend.seed, data, self.clock.now())
         self.app = create_app(self.harness)
         self.base_url = API_URL

@@ -139,7 +139,10 @@ async function notInitialized(promise) {
 // ---- the run -------------------------------------------------------------------------------------------------
 
 async function main() {
-  const reset = await realFetch(`${ORIGIN}/_mock/reset`, { method: 'POST' }).catch((error) => {
+  const reset = await realFetch(`${ORIGIN}/_mock/reset`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+  }).catch((error) => {
     throw new Error(`cannot reach wacht-mock at ${ORIGIN}: ${error.cause?.message ?? error.message}`);
   });
   assert.equal(reset.status, 200, `POST ${ORIGIN}/_mock/reset answered ${reset.status}: is this wacht-mock?`);

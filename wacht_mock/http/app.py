@@ -8,7 +8,7 @@ pipeline itself (``VendorApi.answer``) never raises: a mock bug still answers li
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -26,10 +26,13 @@ from ..rules import recording
 from . import control, gateway, handlers  # noqa: F401  (importing the handlers declares the operations)
 from .axum import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH, normaliser_message, path_text
 from .cors import Cors
+from .guard import ControlGuard
 from .operations import BACKEND, Call, Operation, Route, match
 from .responses import Answer, method_not_allowed, rejection, reply_response
 
 log = logging.getLogger("wacht_mock")
+JOURNAL_SCOPE_KEY = "wacht_mock.journal_entry"
+"""Where a vendor request's journal entry is left in its ASGI scope, for wrappers such as the request log."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +96,9 @@ class VendorApi:
                 self.harness.faults, name, blocking, lambda: self.answer(request, route, params, op)
             )
         status = 0 if answer.dropped else answer.response.status_code
-        entry = JournalEntry(name, request.method, path, status, tuple(firings), answer.message, answer.fault)
-        self.harness.journal.record(entry)
+        at = self.backend.clock.now()
+        entry = JournalEntry(name, request.method, path, status, tuple(firings), answer.message, answer.fault, at=at)
+        scope[JOURNAL_SCOPE_KEY] = self.harness.journal.record(entry)
         if answer.dropped:
             await faults.drop(send)
         await _send(answer, scope, receive, send)
@@ -178,12 +182,19 @@ async def _read_capped(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def create_app(source: Backend | Harness | None = None) -> Starlette:
+def create_app(
+    source: Backend | Harness | None = None,
+    *,
+    admin_token: str | None = None,
+    cors_origins: Sequence[str] = (),
+) -> Starlette:
     """The Starlette app serving a backend (a fresh default one when omitted), or a harness's backend with its
-    journal and faults: vendor routes, the gateway and ``/_mock``."""
+    journal and faults: vendor routes, the gateway and ``/_mock``. ``admin_token`` is then required on every
+    ``/_mock/`` call (``http/guard.py``); ``cors_origins`` join production's CORS allow-list."""
     harness = source if isinstance(source, Harness) else Harness(source if source is not None else Backend())
     app = Starlette(routes=[*control.routes(harness), Mount("", app=VendorApi(harness))])
     app.state.harness = harness
     app.state.backend = harness.backend
-    app.add_middleware(Cors)
+    app.add_middleware(ControlGuard, token=admin_token)
+    app.add_middleware(Cors, extra_origins=tuple(cors_origins))
     return app

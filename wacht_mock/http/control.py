@@ -1,27 +1,48 @@
 """The control plane under ``/_mock/``: health, reset, the virtual clock, the journal and faults.
 
-Never under a vendor path. Misuse gets a 400 in the same envelope, with a message naming the problem.
+Never under a vendor path. Misuse gets a 400 in the same envelope, with a message naming the problem; what every
+control-plane request must carry (Host, admin token, JSON writes, a capped body) is checked in ``guard``.
 """
 
 from __future__ import annotations
 
-import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ..errors import UsageError
-from ..faults import Fault
+from ..clock import VirtualClock
 from ..harness import Harness
-from ..models import parse_timestamp
-from . import dashboard
+from ..models import format_timestamp, parse_timestamp
+from . import control_faults, control_journal, dashboard, openapi
 from .axum import normaliser_message
-from .responses import clock_json, error_response, journal_json, json_response
+from .guard import ControlMisuse, answers_misuse, read_json
+from .responses import clock_json, error_response, json_response
 
 PREFIX = "/_mock/"
-PATHS = frozenset({"/_mock/health", "/_mock/reset", "/_mock/clock", "/_mock/journal", "/_mock/faults"})
-PATHS |= dashboard.PATHS
+PATHS = (
+    frozenset(
+        {
+            "/_mock/health",
+            "/_mock/reset",
+            "/_mock/clock",
+            "/_mock/journal",
+            "/_mock/faults",
+            "/_mock/openapi.yaml",
+            "/_mock/openapi.json",
+        }
+    )
+    | dashboard.PATHS
+)
+_PATTERNS = (re.compile(r"/_mock/faults/\d+"),)
+
+CLOCK_MIN = datetime(1970, 1, 1, tzinfo=UTC)
+CLOCK_MAX = datetime(9000, 1, 1, tzinfo=UTC)
+"""The control plane keeps the clock in [1970, 9000): far from datetime's year 1 and 9999, so no expiry, window
+or ticking clock can run past them."""
 
 
 def _misuse(message: str) -> Response:
@@ -30,7 +51,7 @@ def _misuse(message: str) -> Response:
 
 def leftover(path: str) -> Response:
     """A control-plane path that no route took (unknown path, wrong method): not vendor traffic, not journaled."""
-    status = 405 if path in PATHS else 404
+    status = 405 if path in PATHS or any(p.fullmatch(path) for p in _PATTERNS) else 404
     return error_response(status, normaliser_message(status))
 
 
@@ -48,46 +69,51 @@ def routes(harness: Harness) -> list[BaseRoute]:
     async def clock(request: Request) -> Response:
         if request.method == "GET":
             return json_response(clock_json(backend.clock))
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            return _misuse('clock: body must be JSON, e.g. {"advance_ms": 1000} or {"set": "2026-01-01T00:00:00Z"}')
+        body = await read_json(
+            request,
+            invalid='clock: body must be JSON, e.g. {"advance_ms": 1000} or {"set": "2026-01-01T00:00:00Z"}',
+            empty={},
+        )
         if not isinstance(body, dict) or len(body.keys() & {"advance_ms", "set"}) != 1 or len(body) != 1:
-            return _misuse('clock: send exactly one of {"advance_ms": N} or {"set": "<RFC 3339>"}')
+            raise ControlMisuse(400, 'clock: send exactly one of {"advance_ms": N} or {"set": "<RFC 3339>"}')
         with backend.lock:
             if "advance_ms" in body:
-                step = body["advance_ms"]
-                if not isinstance(step, int) or isinstance(step, bool) or step < 0:
-                    return _misuse("clock: advance_ms must be a non-negative integer of milliseconds")
-                backend.clock.advance(ms=step)
+                _advance(backend.clock, body["advance_ms"])
             else:
-                try:
-                    backend.clock.set(parse_timestamp(body["set"]))
-                except (ValueError, TypeError):
-                    return _misuse("clock: set must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z")
+                backend.clock.set(_instant(body["set"]))
         return json_response(clock_json(backend.clock))
 
-    async def journal(request: Request) -> Response:
-        return json_response(journal_json(harness.journal))
-
-    async def faults(request: Request) -> Response:
-        if request.method == "DELETE":
-            harness.faults.clear()
-            return json_response({"faults": 0})
-        try:
-            fault = Fault.from_json(json.loads(await request.body() or b"null"))
-        except ValueError:
-            return _misuse('faults: body must be JSON, e.g. {"kind": "error", "status": 503, "count": 1}')
-        except UsageError as exc:
-            return _misuse(f"faults: {exc}")
-        harness.faults.add(fault)
-        return json_response({"faults": len(harness.faults)})
-
     return [
-        Route("/_mock/journal", journal, methods=["GET"]),
-        Route("/_mock/faults", faults, methods=["POST", "DELETE"]),
+        *control_journal.routes(harness),
+        *control_faults.routes(harness),
+        *openapi.routes(),
         Route("/_mock/health", health, methods=["GET"]),
-        Route("/_mock/reset", reset, methods=["POST"]),
-        Route("/_mock/clock", clock, methods=["GET", "POST"]),
+        Route("/_mock/reset", answers_misuse(reset), methods=["POST"]),
+        Route("/_mock/clock", answers_misuse(clock), methods=["GET", "POST"]),
         *dashboard.routes(harness),
     ]
+
+
+def _range() -> str:
+    return f"{format_timestamp(CLOCK_MIN)} to {format_timestamp(CLOCK_MAX)}"
+
+
+def _instant(text: Any) -> datetime:
+    try:
+        instant = parse_timestamp(text)
+    except (ValueError, TypeError, OverflowError):  # OverflowError: an offset that moves it past year 1 or 9999
+        raise ControlMisuse(
+            400, "clock: set must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z"
+        ) from None
+    if not CLOCK_MIN <= instant < CLOCK_MAX:
+        raise ControlMisuse(400, f"clock: set must be from {_range()}, got {text}")
+    return instant
+
+
+def _advance(clock: VirtualClock, step: Any) -> None:
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        raise ControlMisuse(400, "clock: advance_ms must be a non-negative integer of milliseconds")
+    room = (CLOCK_MAX - clock.now()) // timedelta(milliseconds=1)
+    if step >= room:
+        raise ControlMisuse(400, f"clock: advance_ms {step} would move the clock past {format_timestamp(CLOCK_MAX)}")
+    clock.advance(ms=step)

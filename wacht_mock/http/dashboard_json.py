@@ -13,12 +13,11 @@ from typing import Any
 
 from ..domain.audit import ALLOWED, BLOCKED
 from ..domain.state import App, AuditRecord, Deployment, Key
-from ..faults import Fault
+from ..faults import operation_names
 from ..harness import Harness
 from ..journal import JournalEntry
 from ..models import format_timestamp
-from .operations import routes as operation_routes
-from .responses import clock_json, rule_json
+from .responses import clock_json, faults_json, rule_json
 
 JOURNAL_SHOWN = 200
 RECENT_DECISIONS = 8
@@ -149,21 +148,6 @@ def journal_entry_json(e: JournalEntry) -> dict[str, Any]:
     }
 
 
-def fault_json(f: Fault) -> dict[str, Any]:
-    """An active fault and what remains of it."""
-    body: dict[str, Any] = {"kind": f.kind, "operation": f.operation, "text": f.text, "fired": f.fired}
-    if f.count is not None:
-        body["remaining"] = max(f.count - f.fired, 0)
-    else:
-        body["ratio"] = f.ratio
-    return body
-
-
-def operation_names() -> list[str]:
-    """Every vendor operation's name, for the fault form."""
-    return sorted({op.name for route in operation_routes() for op in route.operations.values()})
-
-
 def dashboard_json(harness: Harness) -> dict[str, Any]:
     """The whole dashboard document: clock, deployments, the newest journal entries first, active faults."""
     backend = harness.backend
@@ -180,6 +164,6 @@ def dashboard_json(harness: Harness) -> dict[str, Any]:
             "total": len(entries),
             "entries": [journal_entry_json(e) for e in reversed(entries[-JOURNAL_SHOWN:])],
         },
-        "faults": [fault_json(f) for f in harness.faults.active()],
+        "faults": faults_json(harness.faults.active)["faults"],
         "operations": operation_names(),
     }

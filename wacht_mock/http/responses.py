@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
@@ -25,6 +25,9 @@ from ..errors import VendorError
 from ..journal import JournalEntry
 from ..models import format_timestamp
 from .operations import Reply, Router
+
+if TYPE_CHECKING:
+    from ..faults import Fault  # faults.py reads this module: a runtime import would be a cycle
 
 
 def dumps(body: object) -> bytes:
@@ -293,10 +296,12 @@ def clock_json(clock: VirtualClock) -> dict[str, Any]:
 
 
 def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:
-    """``{entries: [...]}`` with each entry's operation, request, answer, fault and the rules that fired."""
+    """``{entries: [...]}`` with each entry's id, time, operation, request, answer, fault and the rules that fired."""
     return {
         "entries": [
             {
+                "id": e.id,
+                "at": format_timestamp(e.at) if e.at is not None else None,
                 "operation": e.operation,
                 "method": e.method,
                 "path": e.path,
@@ -306,6 +311,28 @@ def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:
                 "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
             }
             for e in entries
+        ]
+    }
+
+
+def faults_json(faults: Iterable[Fault]) -> dict[str, Any]:
+    """``{faults: [...]}``: each active fault's id, fields, how often it fired and what remains (``count`` faults)."""
+    return {
+        "faults": [
+            {
+                "id": f.id,
+                "kind": f.kind,
+                "operation": f.operation,
+                "status": f.status if f.kind == "error" else None,
+                "message": f.message,
+                "latency_ms": f.latency_ms if f.kind == "latency" else None,
+                "count": f.count,
+                "ratio": f.ratio,
+                "seed": f.seed,
+                "fired": f.fired,
+                "remaining": f.remaining,
+            }
+            for f in faults
         ]
     }
 

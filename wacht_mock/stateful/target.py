@@ -122,7 +122,7 @@ class LiveServerTarget:
     def reset(self) -> None:
         """``POST /_mock/reset`` (back to the seed: no apps, schemes or keys; counters cleared), then make sure the
         server's clock is frozen, since the model counts windows on the virtual clock."""
-        ok(self.api.post(f"{self.base_url}/_mock/reset"), "POST /_mock/reset")
+        ok(self.api.post(f"{self.base_url}/_mock/reset", json={}), "POST /_mock/reset")
         clock = ok(self.api.get(f"{self.base_url}/_mock/clock"), "GET /_mock/clock")
         if clock.get("ticking"):
             raise RuntimeError(
