@@ -187,8 +187,12 @@ def test_with_an_admin_token_every_control_plane_call_needs_it(host: str) -> Non
             assert http.get("/_mock/health", headers={"x-wacht-mock-token": "s3cret"}).status_code == 200
             reset = http.post("/_mock/reset", json={}, headers={"x-wacht-mock-token": "s3cret"})
             assert reset.json() == {"reset": True}
-            assert http.get("/_mock/", params={"token": "s3cret"}).status_code != 401
+            assert http.get("/_mock/", params={"token": "s3cret"}).status_code == 200
             assert http.get("/_mock/", params={"token": "nope"}).status_code == 401
+            # The page's static assets load without headers; its data, like every other call, needs the token.
+            assert http.get("/_mock/assets/dashboard.js").status_code == 200
+            assert http.get("/_mock/dashboard.json").status_code == 401
+            assert http.get("/_mock/dashboard.json", headers={"x-wacht-mock-token": "s3cret"}).status_code == 200
             vendor = http.get(
                 "/api-auth/apps", headers={"authorization": f"Bearer {running.banner[1].rsplit(' ', 1)[1]}"}
             )

@@ -7,7 +7,8 @@
   in-process mock has no socket and no browser, and answers whatever host it is called with.
 * **Admin token** — when configured, every ``/_mock/`` call carries it as ``Authorization: Bearer <token>`` or
   ``X-Wacht-Mock-Token: <token>`` (401 otherwise). The dashboard page, ``GET /_mock/``, also takes it as
-  ``?token=``, since a browser cannot add a header to a page it navigates to.
+  ``?token=``, since a browser cannot add a header to a page it navigates to, and its static assets under
+  ``/_mock/assets/`` need none.
 * **Content type** — writes (POST, PUT, PATCH) need ``Content-Type: application/json`` (415 otherwise): a web
   page can send a cross-site POST without asking first only as a form or text/plain, and JSON makes the browser
   ask (a preflight, which ``/_mock/`` never grants: it carries no CORS headers). DELETE always needs a preflight,
@@ -38,6 +39,7 @@ from .responses import error_response
 CONTROL_BODY_LIMIT = 1 << 20
 """1 MiB: the largest control-plane body ``read_body`` accepts unless a route passes its own limit."""
 TOKEN_HEADER = "X-Wacht-Mock-Token"
+ASSETS_PREFIX = "/_mock/assets/"
 DASHBOARD_PATH = "/_mock/"
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
 
@@ -138,7 +140,7 @@ class ControlGuard:
         foreign = _foreign_host(scope, headers.get("host"))
         if foreign is not None:
             return ControlMisuse(403, foreign)
-        if self.token is not None and not self._carries_token(scope, headers):
+        if self.token is not None and not _public_asset(scope) and not self._carries_token(scope, headers):
             return ControlMisuse(
                 401,
                 "control plane: this server needs its admin token on every /_mock/ call, as "
@@ -164,6 +166,12 @@ class ControlGuard:
             offered += parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [])
         expected = self.token.encode()
         return any(hmac.compare_digest(value.encode(), expected) for value in offered if value)
+
+
+def _public_asset(scope: Scope) -> bool:
+    """The dashboard's static CSS and JavaScript: the browser loads them without headers, and they hold nothing
+    the page's data (which needs the token) does not."""
+    return scope["method"] in ("GET", "HEAD") and str(scope["path"]).startswith(ASSETS_PREFIX)
 
 
 def _foreign_host(scope: Scope, host: str | None) -> str | None:

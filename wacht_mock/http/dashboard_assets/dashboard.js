@@ -64,10 +64,17 @@ async function errorText(response) {
   return `HTTP ${response.status}`;
 }
 
+// A server started with --admin-token wants it on every /_mock/ call: the page is opened as /_mock/?token=...
+const TOKEN = new URLSearchParams(location.search).get("token");
+
+function withToken(headers) {
+  return TOKEN ? { ...headers, "X-Wacht-Mock-Token": TOKEN } : headers;
+}
+
 async function write(method, url, body) {
   const response = await fetch(url, {
     method,
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: withToken({ "Content-Type": "application/json", Accept: "application/json" }),
     body: typeof body === "string" ? body : JSON.stringify(body === undefined ? {} : body),
   });
   if (!response.ok) throw new Error(await errorText(response));
@@ -325,7 +332,7 @@ let pending = null;
 async function refreshFaultListing() {
   if (ui.faultListing === false) return;
   try {
-    const response = await fetch("/_mock/faults", { headers: { Accept: "application/json" } });
+    const response = await fetch("/_mock/faults", { headers: withToken({ Accept: "application/json" }) });
     const body = response.ok ? await response.json() : null;
     if (body && Array.isArray(body.faults)) {
       ui.faultListing = true;
@@ -342,7 +349,7 @@ async function refresh() {
   if (pending) return pending;
   pending = (async () => {
     try {
-      const response = await fetch(DATA_URL, { headers: { Accept: "application/json" }, cache: "no-store" });
+      const response = await fetch(DATA_URL, { headers: withToken({ Accept: "application/json" }), cache: "no-store" });
       if (!response.ok) throw new Error(await errorText(response));
       render(await response.json());
       await refreshFaultListing();
@@ -371,7 +378,7 @@ function faultFromForm() {
 }
 
 async function downloadSnapshot() {
-  const response = await fetch("/_mock/state", { headers: { Accept: "application/json" } });
+  const response = await fetch("/_mock/state", { headers: withToken({ Accept: "application/json" }) });
   if (response.status === 404 || response.status === 405) throw new Error("this mock does not serve snapshots");
   if (!response.ok) throw new Error(await errorText(response));
   const url = URL.createObjectURL(await response.blob());
