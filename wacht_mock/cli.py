@@ -12,7 +12,7 @@ from .clock import VirtualClock
 from .domain.backend import Backend
 from .errors import SeedError, UsageError
 from .hosts import API_URL, GATEWAY_URL
-from .seed import Seed, default_seed, load_seed
+from .seed import Seed, default_seed, load_seed, parse_seed
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -33,7 +33,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
     )
-    serve.add_argument("--seed", metavar="FILE", help="seed file, YAML or JSON (default: deployment 1 on growth)")
+    start = serve.add_mutually_exclusive_group()
+    start.add_argument("--seed", metavar="FILE", help="seed file, YAML or JSON (default: deployment 1 on growth)")
+    start.add_argument(
+        "--demo", action="store_true", help="start with a demo tenant: apps, schemes, keys, a week of traffic"
+    )
+    serve.add_argument(
+        "--state", metavar="FILE", help="keep the state in this SQLite file across restarts (made from the seed if new)"
+    )
     verify = commands.add_parser(
         "verify",
         help="run the scenario contracts against a backend (mock or real)",
@@ -68,21 +75,38 @@ def _port(text: str) -> int:
     return value
 
 
-def build_backend(seed_path: str | None) -> Backend:
-    """The backend ``serve`` runs: seeded from the file (errors name it) and on a ticking virtual clock."""
+def build_backend(seed_path: str | None, *, demo: bool = False) -> Backend:
+    """The backend ``serve`` runs: seeded from the file (errors name it), or the demo, on a ticking virtual clock
+    (at the seed's ``clock.now`` when it has one, as a snapshot does)."""
+    if demo:
+        from .demo import demo_seed
+
+        clock = VirtualClock(ticking=True)
+        return Backend(parse_seed(demo_seed(clock.now())[0], source="demo"), clock=clock)
     seed: Seed = load_seed(seed_path) if seed_path else default_seed()
     try:
-        return Backend(seed, clock=VirtualClock(ticking=True))
+        return Backend(seed, clock=VirtualClock(seed.clock.now if seed.clock else None, ticking=True))
     except SeedError as exc:
         raise exc.with_source(seed_path or "default seed") from None
 
 
-def serve(host: str, port: int, seed_path: str | None) -> int:
+def serve(host: str, port: int, seed_path: str | None, *, demo: bool = False, state: str | None = None) -> int:
     """Run the mock until interrupted; print the base URL and every deployment's secret first."""
+    from .harness import Harness
     from .http.app import create_app
     from .server import base_url, bind, serve_forever
 
-    backend = build_backend(seed_path)
+    backend = build_backend(seed_path, demo=demo)
+    harness = Harness(backend)
+    notes: list[str] = []
+    if state is not None:
+        from .store.startup import open_state
+
+        label = "the demo" if demo else f"the seed {seed_path}" if seed_path else "the default seed"
+        harness.store, line = open_state(backend, state, label)
+        notes.append(line)
+    if demo:
+        notes += _demo_keys(backend)
     try:
         sock = bind(host, port)
     except OSError as exc:
@@ -92,9 +116,24 @@ def serve(host: str, port: int, seed_path: str | None) -> int:
     print(f"wacht-mock serving {url}", flush=False)
     for d in backend.deployments.values():
         print(f"  deployment {d.id} ({d.plan}): Authorization: Bearer {d.secret}")
+    for note in notes:
+        print(note)
     print("  control plane: " + url + "/_mock/health", flush=True)
-    serve_forever(create_app(backend), sock)
+    serve_forever(create_app(harness), sock)
     return 0
+
+
+def _demo_keys(backend: Backend) -> list[str]:
+    """The demo's working key secrets, for a developer to try at the gateway."""
+    from .demo import demo_seed
+    from .ids import sha256_hex
+
+    lines = ["  demo keys (POST /v1/authz/check with one as principal.value):"]
+    for key in demo_seed(backend.clock.now())[1]:
+        stored = next((d.keys_by_hash.get(sha256_hex(key.secret)) for d in backend.deployments.values()), None)
+        if stored is not None and stored.is_active:
+            lines.append(f"    {key.app_slug} / {key.name}: {key.secret}")
+    return lines
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -138,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return verify(args)
-        return serve(args.host, args.port, args.seed)
+        return serve(args.host, args.port, args.seed, demo=args.demo, state=args.state)
     except (SeedError, UsageError) as exc:
         print(f"wacht-mock: error: {exc}", file=sys.stderr)
         return 2

@@ -25,6 +25,7 @@ from ..journal import JournalEntry
 from ..rules import recording
 from . import control, gateway, handlers  # noqa: F401  (importing the handlers declares the operations)
 from .axum import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH, normaliser_message, path_text
+from .commit import CommitWrites
 from .cors import Cors
 from .operations import BACKEND, Call, Operation, Route, match
 from .responses import Answer, method_not_allowed, rejection, reply_response
@@ -186,4 +187,6 @@ def create_app(source: Backend | Harness | None = None) -> Starlette:
     app.state.harness = harness
     app.state.backend = harness.backend
     app.add_middleware(Cors)
+    if harness.store is not None:
+        app.add_middleware(CommitWrites, harness=harness)
     return app

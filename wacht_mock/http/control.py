@@ -15,11 +15,12 @@ from ..errors import UsageError
 from ..faults import Fault
 from ..harness import Harness
 from ..models import parse_timestamp
+from . import snapshots
 from .axum import normaliser_message
 from .responses import clock_json, error_response, journal_json, json_response
 
 PREFIX = "/_mock/"
-PATHS = frozenset({"/_mock/health", "/_mock/reset", "/_mock/clock", "/_mock/journal", "/_mock/faults"})
+PATHS = frozenset({"/_mock/health", "/_mock/reset", "/_mock/clock", "/_mock/journal", "/_mock/faults", "/_mock/state"})
 
 
 def _misuse(message: str) -> Response:
@@ -82,6 +83,7 @@ def routes(harness: Harness) -> list[BaseRoute]:
         return json_response({"faults": len(harness.faults)})
 
     return [
+        *snapshots.routes(harness),
         Route("/_mock/journal", journal, methods=["GET"]),
         Route("/_mock/faults", faults, methods=["POST", "DELETE"]),
         Route("/_mock/health", health, methods=["GET"]),
