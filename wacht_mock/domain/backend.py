@@ -201,7 +201,8 @@ def _seed_entry(where: str) -> Iterator[None]:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise SeedError("seed", f"{where}.{field}" if field else where, first["msg"]) from None
+        problem = "unknown field" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
+        raise SeedError("seed", f"{where}.{field}" if field else where, problem) from None
     except VendorError as exc:
         raise SeedError("seed", where, exc.message) from None
     except SeedError as exc:
