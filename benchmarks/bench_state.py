@@ -49,7 +49,7 @@ def write_latencies(url: str, tag: str) -> dict[str, list[float]]:
     return out
 
 
-def startup_ms(*args: str, runs: int = 3) -> float:
+def startup_ms(*args: str, runs: int = 5) -> float:
     """Best of ``runs``: process start to the first answered health check."""
     best = float("inf")
     for _ in range(runs):
@@ -97,7 +97,7 @@ def main() -> None:
         no_state = startup_ms("--seed", str(seed))
         empty_ms = startup_ms("--state", str(empty))
         big_ms = startup_ms("--state", str(big))
-        print("startup, process start to the first answer (best of 3):")
+        print("startup, process start to the first answer (best of 5):")
         print(f"  no --state                 {no_state:7.1f} ms")
         print(f"  --state, empty file        {empty_ms:7.1f} ms   ratio to no --state {empty_ms / no_state:5.2f}")
         label = f"--state, {BIG} apps ({size:.1f} MiB)"

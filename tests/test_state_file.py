@@ -164,3 +164,10 @@ def test_the_file_holds_exactly_the_state_after_every_kind_of_write(tmp_path: Pa
 
 def test_without_a_store_nothing_is_installed_to_commit(mock: Mock) -> None:
     assert all(m.cls is not CommitWrites for m in mock.app.user_middleware)
+
+
+def test_an_empty_file_is_initialised_like_a_missing_one(tmp_path: Path) -> None:
+    (tmp_path / "state.db").touch()
+    served = _serve(tmp_path)
+    served.stop()
+    assert served.lines[-2].startswith(f"  state: created {tmp_path / 'state.db'}")

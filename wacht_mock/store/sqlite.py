@@ -65,8 +65,9 @@ class SqliteStore:
         self._audit_rows: dict[int, int] = {}
 
     def exists(self) -> bool:
-        """Whether the file is there (then ``load`` it, else ``create`` it)."""
-        return self.path.exists()
+        """Whether the file is there with something in it (then ``load`` it, else ``create`` it: an empty file,
+        as ``touch`` makes, holds nothing to lose)."""
+        return self.path.exists() and self.path.stat().st_size > 0
 
     def create(self, backend: Backend) -> None:
         """Write a new file holding the backend's state. It appears whole or not at all (written aside, then
