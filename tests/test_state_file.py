@@ -171,3 +171,21 @@ def test_an_empty_file_is_initialised_like_a_missing_one(tmp_path: Path) -> None
     served = _serve(tmp_path)
     served.stop()
     assert served.lines[-2].startswith(f"  state: created {tmp_path / 'state.db'}")
+
+
+class _BrokenStore:
+    def commit(self, backend: Backend) -> None:
+        raise OSError("No space left on device")
+
+
+def test_a_write_that_cannot_be_saved_is_a_500_not_an_acknowledgement() -> None:
+    from wacht_mock.http.app import create_app
+
+    mock = Mock(Backend(parse_seed(SEED), clock=VirtualClock(T0)))
+    mock.harness.store = _BrokenStore()
+    mock.app = create_app(mock.harness)
+    with mock.client(1) as http:
+        answer = http.post("/api-auth/apps", json={"app_slug": "a", "name": "A", "key_prefix": "sk_a"})
+        assert answer.status_code == 500
+        assert answer.json()["errors"][0]["message"] == "wacht-mock could not save this write: No space left on device"
+        assert http.get("/_mock/health").status_code == 200  # reads still work
