@@ -176,12 +176,12 @@ def test_a_key_seeded_by_hash_lists_with_its_suffix_and_keeps_its_stored_fields(
         "Rotated",
         "2026-01-01T00:00:00Z",
     )
-    assert key["updated_at"] == key["created_at"]
+    assert key["updated_at"] == key["revoked_at"] == "2026-01-02T00:00:00Z"  # as a revoke leaves it
     assert int(fresh_key["id"]) > 7351999999999999999
 
 
 def test_seeded_audit_records_show_in_the_audit_reads() -> None:
-    key = {"id": 5, "name": "k", "secret": SECRET}
+    key = {"id": 5, "name": "k", "secret": SECRET, "metadata": {"team": "x", "a": {"zz": 1, "b": 2}}}
     record = {"app_slug": "a", "key_id": 5, "outcome": "BLOCKED", "blocked_by_rule": "1/60s", "path": "GET /x"}
     mock = _seeded({"keys": [key]}, audit=[{**record, "timestamp": T0.isoformat()}])
     with mock.client(1) as http:
@@ -193,6 +193,9 @@ def test_seeded_audit_records_show_in_the_audit_reads() -> None:
         "unknown",
     )
     assert row["request_id"].startswith("req_")
+    with mock.client(1) as http:  # seeded metadata is stored as jsonb orders it, like the API's
+        [listed] = ok(http.get("/api-auth/apps/a/keys"))["keys"]
+    assert json.dumps(listed["metadata"]) == '{"a": {"b": 2, "zz": 1}, "team": "x"}'
 
 
 @pytest.mark.parametrize(

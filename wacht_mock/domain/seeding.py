@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..errors import SeedError
 from ..ids import sha256_hex
 from ..seed import AppStateSeed, AuditSeed, KeySeed, SchemeStateSeed
+from .keys import jsonb
 from .scope import key_context
 from .state import App, AuditRecord, Deployment, Key, RuleState, Scheme
 
@@ -70,7 +71,7 @@ def add_key(d: Deployment, app: App, k: KeySeed) -> Key:
         key_suffix=suffix,
         key_hash=key_hash,
         permissions=list(k.permissions),
-        metadata=k.metadata,
+        metadata=jsonb(k.metadata),
         rate_limit_scheme_slug=(
             k.rate_limit_scheme_slug if "rate_limit_scheme_slug" in given else app.rate_limit_scheme_slug
         ),
@@ -87,7 +88,7 @@ def add_key(d: Deployment, app: App, k: KeySeed) -> Key:
         ),
         expires_at=k.expires_at,
         created_at=created,
-        updated_at=k.updated_at or created,
+        updated_at=k.updated_at or k.revoked_at or created,
         seq=d.next_seq(),
         last_used_at=k.last_used_at,
         is_active=k.is_active if k.is_active is not None else k.revoked_at is None,
