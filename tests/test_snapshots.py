@@ -243,3 +243,23 @@ def test_wacht_mock_snapshot_and_load_snapshot_round_trip() -> None:
     assert second.snapshot()["deployments"] == document["deployments"]
     third = WachtMock(seed=document)  # a snapshot is a seed, clock included
     assert third.snapshot() == document
+
+
+def test_serve_starts_from_a_snapshot_file_clock_included(http: httpx.Client, tmp_path: Any) -> None:
+    from datetime import timedelta
+
+    from serve_subprocess import start
+
+    from wacht_mock.models import parse_timestamp
+
+    secrets = populate(http, _advance(http))
+    snapshot = tmp_path / "snapshot.yaml"
+    snapshot.write_bytes(http.get("/_mock/state", headers={"accept": "text/yaml"}).content)
+    server = start("--seed", str(snapshot), lines=7)
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as served:
+            now = parse_timestamp(served.get("/_mock/clock").json()["now"])
+            assert T0 < now < parse_timestamp(http.get("/_mock/clock").json()["now"]) + timedelta(minutes=1)
+            assert ok(check(served, secrets["k1"], "/v1/other"))["identity"]["app_slug"] == "a"
+    finally:
+        server.stop()
