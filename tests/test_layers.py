@@ -140,3 +140,17 @@ def test_public_api_is_a_literal_all() -> None:
     assert sorted(wacht_mock.__all__) == wacht_mock.__all__
     for name in wacht_mock.__all__:
         assert getattr(wacht_mock, name) is not None
+
+
+STORE_MUST_NOT_REACH = HTTP_MUST_NOT_REACH | {"http", "journal.py", "faults.py", "harness.py"}
+
+
+def test_the_domain_reaches_no_store_and_the_store_no_http() -> None:
+    assert _violations(PACKAGE, "domain", {"store"}, {"sqlite3"}) == []
+    assert _violations(PACKAGE, "store", STORE_MUST_NOT_REACH, {"starlette", "uvicorn", "httpx"}) == []
+
+
+def test_importing_the_package_does_not_load_sqlite() -> None:
+    code = "import sys, wacht_mock; print('sqlite3' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

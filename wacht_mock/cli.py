@@ -13,7 +13,7 @@ from .domain.backend import Backend
 from .errors import SeedError, UsageError
 from .hosts import API_URL, GATEWAY_URL
 from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
-from .seed import Seed, default_seed, load_seed
+from .seed import Seed, default_seed, load_seed, parse_seed
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -40,7 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=_port, default=DEFAULT_PORT, help=f"port, 0 for any free one (default {DEFAULT_PORT})"
     )
-    serve.add_argument("--seed", metavar="FILE", help="seed file, YAML or JSON (default: deployment 1 on growth)")
+    start = serve.add_mutually_exclusive_group()
+    start.add_argument("--seed", metavar="FILE", help="seed file, YAML or JSON (default: deployment 1 on growth)")
+    start.add_argument(
+        "--demo", action="store_true", help="start with a demo tenant: apps, schemes, keys, a week of traffic"
+    )
+    serve.add_argument(
+        "--state", metavar="FILE", help="keep the state in this SQLite file across restarts (made from the seed if new)"
+    )
     serve.add_argument(
         "--admin-token",
         metavar="TOKEN",
@@ -103,11 +110,17 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def build_backend(seed_path: str | None) -> Backend:
-    """The backend ``serve`` runs: seeded from the file (errors name it) and on a ticking virtual clock."""
+def build_backend(seed_path: str | None, *, demo: bool = False) -> Backend:
+    """The backend ``serve`` runs: seeded from the file (errors name it), or the demo, on a ticking virtual clock
+    (at the seed's ``clock.now`` when it has one, as a snapshot does)."""
+    if demo:
+        from .demo import demo_seed
+
+        clock = VirtualClock(ticking=True)
+        return Backend(parse_seed(demo_seed(clock.now())[0], source="demo"), clock=clock)
     seed: Seed = load_seed(seed_path) if seed_path else default_seed()
     try:
-        return Backend(seed, clock=VirtualClock(ticking=True))
+        return Backend(seed, clock=VirtualClock(seed.clock.now if seed.clock else None, ticking=True))
     except SeedError as exc:
         raise exc.with_source(seed_path or "default seed") from None
 
@@ -117,13 +130,15 @@ def serve(
     port: int,
     seed_path: str | None,
     *,
+    demo: bool = False,
+    state: str | None = None,
     admin_token: str | None = None,
     cors_origins: Sequence[str] = (),
     journal_size: int = DEFAULT_JOURNAL_SIZE,
     quiet: bool = False,
 ) -> int:
-    """Run the mock until interrupted; print the base URL and every deployment's secret first, then (unless
-    ``quiet``) one line per request."""
+    """Run the mock until interrupted; print the base URL, every deployment's secret and what ``--state`` and
+    ``--demo`` did first, then (unless ``quiet``) one line per request."""
     from .harness import Harness
     from .http.app import create_app
     from .http.cors import check_origin
@@ -140,7 +155,17 @@ def serve(
             "open to the network: add --admin-token TOKEN to require it on every /_mock/ call"
         )
     origins = [check_origin(origin) for origin in cors_origins]
-    harness = Harness(build_backend(seed_path), journal=Journal(journal_size))
+    backend = build_backend(seed_path, demo=demo)
+    harness = Harness(backend, journal=Journal(journal_size))
+    notes: list[str] = []
+    if state is not None:
+        from .store.startup import open_state
+
+        label = "the demo" if demo else f"the seed {seed_path}" if seed_path else "the default seed"
+        harness.store, line = open_state(backend, state, label)
+        notes.append(line)
+    if demo:
+        notes += _demo_keys(backend)
     try:
         sock = bind(host, port)
     except OSError as exc:
@@ -150,6 +175,8 @@ def serve(
     print(f"wacht-mock serving {url}", flush=False)
     for d in harness.backend.deployments.values():
         print(f"  deployment {d.id} ({d.plan}): Authorization: Bearer {d.secret}")
+    for note in notes:
+        print(note)
     token_note = f" (admin token required: Authorization: Bearer or {TOKEN_HEADER})" if admin_token else ""
     print("  control plane: " + url + "/_mock/health" + token_note, flush=True)
     app = create_app(harness, admin_token=admin_token, cors_origins=origins)
@@ -162,6 +189,19 @@ def serve(
     finally:
         log.close()
     return 0
+
+
+def _demo_keys(backend: Backend) -> list[str]:
+    """The demo's working key secrets, for a developer to try at the gateway."""
+    from .demo import demo_seed
+    from .ids import sha256_hex
+
+    lines = ["  demo keys (POST /v1/authz/check with one as principal.value):"]
+    for key in demo_seed(backend.clock.now())[1]:
+        stored = next((d.keys_by_hash.get(sha256_hex(key.secret)) for d in backend.deployments.values()), None)
+        if stored is not None and stored.is_active:
+            lines.append(f"    {key.app_slug} / {key.name}: {key.secret}")
+    return lines
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -209,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.host,
             args.port,
             args.seed,
+            demo=args.demo,
+            state=args.state,
             admin_token=args.admin_token,
             cors_origins=args.cors_origin,
             journal_size=args.journal_size,

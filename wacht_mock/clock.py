@@ -36,6 +36,7 @@ class VirtualClock:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ticking = ticking
+        self._wall = wall
         self._monotonic = monotonic
         self._base = _utc(start) if start is not None else datetime.fromtimestamp(wall(), UTC)
         self._mark = monotonic()
@@ -57,6 +58,14 @@ class VirtualClock:
         self._base = _utc(instant)
         self._mark = self._monotonic()
         return self.now()
+
+    def offset_from_wall(self) -> timedelta:
+        """How far the virtual now is from the wall clock (what a ticking clock keeps across a restart)."""
+        return self.now() - datetime.fromtimestamp(self._wall(), UTC)
+
+    def wall_plus(self, offset: timedelta) -> datetime:
+        """The wall clock's instant shifted by ``offset`` (without moving this clock)."""
+        return datetime.fromtimestamp(self._wall(), UTC) + offset
 
     def advance(self, delta: timedelta | None = None, *, ms: int = 0) -> datetime:
         """Move forward by ``delta`` plus ``ms`` milliseconds; returns the new now."""

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from .domain.backend import Backend
 from .faults import Faults
 from .journal import Journal
+
+
+class Store(Protocol):
+    """Where acknowledged writes are made durable (``store.sqlite.SqliteStore`` behind ``serve --state``)."""
+
+    def commit(self, backend: Backend) -> None:
+        """Make the backend's changes since the last commit durable."""
+        ...
 
 
 @dataclass(slots=True)
@@ -16,6 +25,14 @@ class Harness:
     backend: Backend
     journal: Journal = field(default_factory=Journal)
     faults: Faults = field(default_factory=Faults)
+    store: Store | None = None
+    """None: everything stays in memory (and nothing is committed, at no cost)."""
+
+    def commit(self) -> None:
+        """Make every change so far durable before a write is acknowledged (nothing to do without a store)."""
+        if self.store is not None:
+            with self.backend.lock:
+                self.store.commit(self.backend)
 
     def reset(self) -> None:
         """Back to the seed: the state rebuilt, a new journal (of the same size) and no faults, their ids going on

@@ -29,6 +29,15 @@ class Ids:
         """A new generator at this one's starting point, with the same secret source (used by reset)."""
         return Ids(self.seed, token_bytes=self._token_bytes)
 
+    @property
+    def last(self) -> int:
+        """The last id handed out (or the starting point): every later id is larger."""
+        return self._last
+
+    def skip_past(self, taken: int) -> None:
+        """Make every later id larger than ``taken`` (an id a seed or a stored state already uses)."""
+        self._last = max(self._last, taken)
+
     def snowflake(self) -> int:
         """A new id, larger than every earlier one, below 2**63."""
         self._last += self._rng.randrange(1, 1 << 22)

@@ -29,6 +29,7 @@ from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .journal import Journal
 from .models import PLANS, Plan, parse_timestamp
 from .seed import Seed, load_seed, parse_seed
+from .store.snapshot import export_state, replace_state
 
 if TYPE_CHECKING:
     import respx
@@ -58,8 +59,11 @@ class WachtMock:
         if plan is not None:
             data["deployments"][0]["plan"] = plan
         start = parse_timestamp(now) if isinstance(now, str) else now
+        seed_object = parse_seed(data)
+        if start is None and seed_object.clock is not None:  # a snapshot used as a seed brings its clock
+            start = seed_object.clock.now
         self._seed = data
-        self.backend = Backend(parse_seed(data), clock=VirtualClock(start), ids=Ids(id_seed))
+        self.backend = Backend(seed_object, clock=VirtualClock(start), ids=Ids(id_seed))
         self.harness = Harness(self.backend, journal=journal)
         self._made = (self.backend.seed, data, self.clock.now())
         self.app = create_app(self.harness)
@@ -131,6 +135,20 @@ class WachtMock:
             self.backend.seed, self._seed = seed, data
             self.clock.set(start)
             self.harness.reset()
+
+    # Snapshots
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as a seed document (what ``GET /_mock/state`` answers): key secrets are not in it."""
+        return export_state(self.backend)
+
+    def load_snapshot(self, document: Mapping[str, Any]) -> None:
+        """Replace the whole state with a snapshot (or any seed document), which becomes the seed ``reset``
+        returns to; the clock moves to its ``clock.now`` when it has one. A bad document is a SeedError."""
+        data = _copy(dict(document))
+        with self.backend.lock:
+            replace_state(self.backend, parse_seed(data, source="snapshot"))
+            self._seed = data
 
     # Seeding (each call extends the seed, so the entity survives reset)
 

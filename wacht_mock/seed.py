@@ -1,5 +1,6 @@
 """The seed file: deployments with their plan, backend secret, users, organizations, workspaces, memberships,
-and optional schemes and apps (DESIGN.md "Fixed interfaces").
+and optional schemes and apps (DESIGN.md "Fixed interfaces"); apps may carry their keys (by secret or by hash)
+and deployments their audit records, so a snapshot of the whole state (``GET /_mock/state``) is a seed too.
 
 Loading validates everything up front; any problem is one ``SeedError`` line naming the file, the entry and
 what is wrong.
@@ -9,17 +10,51 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, model_validator
 
 from .errors import SeedError
 from .ids import stable_deployment_secret
-from .models import Plan
+from .models import Plan, parse_timestamp
 
 SECRET_PATTERN = re.compile(r"sk_[A-Za-z0-9_-]{43}")
+KEY_SECRET_PATTERN = re.compile(r"[!-~]+_[A-Za-z0-9_-]{43}")
+KEY_HASH_PATTERN = re.compile(r"[0-9a-f]{64}")
+KEY_SUFFIX_PATTERN = re.compile(r"[A-Za-z0-9_-]{8}")
+REQUEST_ID_PATTERN = re.compile(r"req_([0-9]{1,19})")
+# Fields of a seeded app and scheme beyond their create request's (what a snapshot adds).
+APP_STATE_FIELDS = frozenset({"keys", "created_at", "updated_at", "is_active", "deleted_at"})
+SCHEME_STATE_FIELDS = frozenset({"id", "created_at", "updated_at"})
+
+
+def _seed_time(value: object) -> datetime:
+    if isinstance(value, datetime):  # YAML reads an unquoted timestamp as a datetime
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, str):
+        try:
+            return parse_timestamp(value)
+        except (ValueError, OverflowError):
+            pass
+    raise ValueError("expected an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z")
+
+
+SeedTime = Annotated[datetime, PlainValidator(_seed_time)]
+
+
+def seed_id(value: object) -> int:
+    """A 63-bit id as a number or as decimal text (a snapshot writes them as text, which JavaScript keeps exact)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+        return value
+    raise ValueError("expected an id: a non-negative 64-bit integer, as a number or as decimal text")
+
+
+SeedId = Annotated[int, PlainValidator(seed_id)]
 
 
 class _Entry(BaseModel):
@@ -65,6 +100,107 @@ class MembershipSeed(_Entry):
         return self
 
 
+class KeySeed(_Entry):
+    """An API key of a seeded app: given by ``secret`` (only its SHA-256 is kept) or by ``key_hash`` and
+    ``key_suffix`` (what a snapshot holds). Omitted owner and membership fields come from the app, as on create."""
+
+    id: SeedId | None = None
+    name: str
+    secret: str | None = None
+    key_hash: str | None = None
+    key_suffix: str | None = None
+    key_prefix: str | None = None
+    permissions: list[str] = Field(default_factory=list)
+    metadata: Any = Field(default_factory=dict)
+    expires_at: SeedTime | None = None
+    rate_limit_scheme_slug: str | None = None
+    owner_user_id: int | None = None
+    organization_id: int | None = None
+    workspace_id: int | None = None
+    organization_membership_id: int | None = None
+    workspace_membership_id: int | None = None
+    org_role_permissions: list[str] = Field(default_factory=list)
+    workspace_role_permissions: list[str] = Field(default_factory=list)
+    is_active: bool | None = None
+    revoked_at: SeedTime | None = None
+    revoked_reason: str | None = None
+    created_at: SeedTime | None = None
+    updated_at: SeedTime | None = None
+    last_used_at: SeedTime | None = None
+
+    @model_validator(mode="after")
+    def _secret_or_hash(self) -> KeySeed:
+        if (self.secret is None) == (self.key_hash is None):
+            raise ValueError("a key names exactly one of secret and key_hash")
+        if self.secret is not None:
+            if not KEY_SECRET_PATTERN.fullmatch(self.secret) or len(self.secret.encode()) < 46:
+                raise ValueError("secret must be a prefix, _ and 43 base64url characters (46 bytes at least)")
+            if self.key_suffix is not None:
+                raise ValueError("key_suffix is only for a key given by key_hash (a secret brings its own)")
+        else:
+            if not KEY_HASH_PATTERN.fullmatch(self.key_hash or ""):
+                raise ValueError("key_hash must be 64 lowercase hex characters (the secret's SHA-256)")
+            if self.key_suffix is None or not KEY_SUFFIX_PATTERN.fullmatch(self.key_suffix):
+                raise ValueError("a key given by key_hash needs key_suffix: the secret's last 8 characters")
+        if self.is_active and self.revoked_at is not None:
+            raise ValueError("an active key cannot have revoked_at")
+        return self
+
+
+class AppStateSeed(_Entry):
+    """What a seeded app may carry beyond its create request (its keys are read one by one, as ``KeySeed``)."""
+
+    keys: list[Any] = Field(default_factory=list)
+    created_at: SeedTime | None = None
+    updated_at: SeedTime | None = None
+    is_active: bool = True
+    deleted_at: SeedTime | None = None
+
+
+class SchemeStateSeed(_Entry):
+    """What a seeded scheme may carry beyond its create request."""
+
+    id: SeedId | None = None
+    created_at: SeedTime | None = None
+    updated_at: SeedTime | None = None
+
+
+class RuleStateSeed(_Entry):
+    """One evaluated rate-limit rule of an audit record."""
+
+    rule: str
+    remaining: int
+    limit: int
+
+
+class AuditSeed(_Entry):
+    """One gateway decision in a deployment's audit (``request_id`` and ``key_name`` default from the key)."""
+
+    request_id: str | None = None
+    app_slug: str
+    key_id: SeedId
+    key_name: str | None = None
+    outcome: Literal["VALID", "BLOCKED", "allowed", "ALLOWED", "blocked", "RATE_LIMITED"]
+    blocked_by_rule: str | None = None
+    client_ip: str = "127.0.0.1"
+    path: str
+    user_agent: str = "unknown"
+    rate_limits: list[RuleStateSeed] = Field(default_factory=list)
+    timestamp: SeedTime
+
+
+class ClockSeed(_Entry):
+    """Where the virtual clock stands when the seed is loaded (a snapshot records it)."""
+
+    now: SeedTime
+
+
+class IdsSeed(_Entry):
+    """Where ids continue: every new id is larger than ``last`` (and than every id in the seed)."""
+
+    last: SeedId
+
+
 class DeploymentSeed(_Entry):
     """One deployment; ``secret`` defaults to a value derived from the id, the same on every start."""
 
@@ -77,6 +213,7 @@ class DeploymentSeed(_Entry):
     memberships: list[MembershipSeed] = Field(default_factory=list)
     rate_limit_schemes: list[dict[str, Any]] = Field(default_factory=list)
     apps: list[dict[str, Any]] = Field(default_factory=list)
+    audit: list[AuditSeed] = Field(default_factory=list)
 
     @property
     def backend_secret(self) -> str:
@@ -85,9 +222,33 @@ class DeploymentSeed(_Entry):
 
 
 class Seed(_Entry):
-    """The whole seed: a list of deployments."""
+    """The whole seed: a list of deployments, and optionally the clock's position and where ids continue."""
 
     deployments: list[DeploymentSeed] = Field(min_length=1)
+    clock: ClockSeed | None = None
+    ids: IdsSeed | None = None
+
+
+def largest_id(seed: Seed) -> int:
+    """The largest id the seed names (scheme and key ids, audit request ids, ``ids.last``); 0 when none."""
+    found = [seed.ids.last] if seed.ids is not None else []
+    named: list[object] = []
+    for dep in seed.deployments:
+        named += [s.get("id") for s in dep.rate_limit_schemes]
+        for app in dep.apps:
+            keys = app.get("keys")
+            if isinstance(keys, list):
+                named += [k.get("id") for k in keys if isinstance(k, dict)]
+        for record in dep.audit:
+            match = REQUEST_ID_PATTERN.fullmatch(record.request_id or "")
+            if match:
+                found.append(int(match.group(1)))
+    for value in named:
+        try:
+            found.append(seed_id(value))
+        except ValueError:
+            pass  # not an id: the entry's own validation says so
+    return max(found, default=0)
 
 
 def default_seed() -> Seed:
@@ -159,15 +320,20 @@ def _check_references(seed: Seed, source: str) -> None:
             raise fail(f"{at}.secret", "the same secret is used by two deployments")
         seen_secrets.add(dep.backend_secret)
         for name in ("users", "organizations", "workspaces", "memberships"):
-            ids = [e.id for e in getattr(dep, name)]
-            for j, entry_id in enumerate(ids):
-                if entry_id in ids[:j]:
-                    raise fail(f"{at}.{name}[{j}].id", f"id {entry_id} is used twice")
+            seen: set[int] = set()  # a set, not a scan of the earlier entries: seeds may hold 10^4 rows
+            for j, entry in enumerate(getattr(dep, name)):
+                if entry.id in seen:
+                    raise fail(f"{at}.{name}[{j}].id", f"id {entry.id} is used twice")
+                seen.add(entry.id)
         for name, key in (("rate_limit_schemes", "slug"), ("apps", "app_slug")):
-            slugs = [entry.get(key) for entry in getattr(dep, name)]
-            for j, slug in enumerate(slugs):
-                if slug is not None and slug in slugs[:j]:
+            slugs: set[str] = set()
+            for j, raw in enumerate(getattr(dep, name)):
+                slug = raw.get(key)
+                if not isinstance(slug, str):
+                    continue  # not a slug: the entry's own validation says so
+                if slug in slugs:
                     raise fail(f"{at}.{name}[{j}].{key}", f"{key} {slug!r} is used twice")
+                slugs.add(slug)
         users = {u.id for u in dep.users}
         organizations = {o.id for o in dep.organizations}
         workspaces = {w.id for w in dep.workspaces}

@@ -147,6 +147,7 @@ def create_api_auth_app(d: Deployment, req: CreateApiAuthAppRequest, *, check_pl
         seq=d.next_seq(),
     )
     d.apps[app.app_slug] = app
+    d.touch("app", app.app_slug)
     return view(d, app)
 
 
@@ -186,11 +187,13 @@ def update_api_auth_app(d: Deployment, slug: str, req: UpdateApiAuthAppRequest) 
         app.resources = list(req.resources)
     now = d.now()
     app.updated_at = now
+    d.touch("app", slug)
     PATCH_REWRITES_KEY_SCHEMES.applied()
     for key in d.keys.values():
         if key.app_slug == slug:
             key.rate_limit_scheme_slug = app.rate_limit_scheme_slug
             key.updated_at = now
+            d.touch("key", key.id)
     return view(d, app)
 
 
@@ -199,3 +202,4 @@ def delete_api_auth_app(d: Deployment, slug: str) -> None:
     app = find_app(d, slug)
     SOFT_DELETE.applied()
     app.deleted_at = d.now()
+    d.touch("app", slug)

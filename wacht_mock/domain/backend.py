@@ -13,8 +13,18 @@ from ..errors import SeedError, VendorError
 from ..ids import Ids
 from ..models import CreateApiAuthAppRequest, CreateRateLimitSchemeRequest
 from ..rules import rule
-from ..seed import DeploymentSeed, Seed, default_seed
-from . import apps, rate_limit_schemes
+from ..seed import (
+    APP_STATE_FIELDS,
+    SCHEME_STATE_FIELDS,
+    AppStateSeed,
+    DeploymentSeed,
+    KeySeed,
+    SchemeStateSeed,
+    Seed,
+    default_seed,
+    largest_id,
+)
+from . import apps, rate_limit_schemes, seeding
 from .state import Deployment, Membership, Organization, User, Workspace, epoch_ms
 from .text import rust_trim, visible_ascii
 
@@ -53,11 +63,33 @@ class Backend:
     def reset(self) -> None:
         """Throw away every change and rebuild from the seed (the clock keeps its time)."""
         with self.lock:
-            ids = self._ids.fresh()
+            ids = self._seeded_ids(self.seed)
             deployments = {dep.id: _build(i, dep, self.clock, ids) for i, dep in enumerate(self.seed.deployments)}
+            _check_keys_unique(deployments)
+            self.adopt(deployments, ids)
+
+    def replace_seed(self, seed: Seed) -> None:
+        """Adopt ``seed`` and rebuild the state from it (a SeedError leaves everything as it was)."""
+        with self.lock:
+            previous = self.seed
+            self.seed = seed
+            try:
+                self.reset()
+            except SeedError:
+                self.seed = previous
+                raise
+
+    def adopt(self, deployments: dict[int, Deployment], ids: Ids) -> None:
+        """Serve these deployments, with ``ids`` continuing their ids (a state loaded from a store)."""
+        with self.lock:
             self.ids = ids
             self.deployments = deployments
             self._by_secret = {d.secret: d for d in deployments.values()}
+
+    def _seeded_ids(self, seed: Seed) -> Ids:
+        ids = self._ids.fresh()
+        ids.skip_past(largest_id(seed))
+        return ids
 
     def extend_seed(self, seed: Seed) -> None:
         """Adopt ``seed`` (the current one plus more) and add what is new to the live state, keeping the rest.
@@ -65,9 +97,9 @@ class Backend:
         The whole seed is validated first (a SeedError leaves everything as it was); reset() rebuilds from it.
         """
         with self.lock:
-            probe = self._ids.fresh()
-            for i, dep in enumerate(seed.deployments):
-                _build(i, dep, self.clock, probe)
+            probe = self._seeded_ids(seed)
+            _check_keys_unique({dep.id: _build(i, dep, self.clock, probe) for i, dep in enumerate(seed.deployments)})
+            self.ids.skip_past(probe.last)
             self.seed = seed
             for i, dep in enumerate(seed.deployments):
                 live = self.deployments.get(dep.id)
@@ -98,12 +130,24 @@ class Backend:
 
 def _build(index: int, seed: DeploymentSeed, clock: Clock, ids: Ids) -> Deployment:
     d = Deployment(id=seed.id, plan=seed.plan, secret=seed.backend_secret, clock=clock, ids=ids)
-    _merge(index, seed, d)
+    _merge(index, seed, d, fresh=True)
     return d
 
 
-def _merge(index: int, seed: DeploymentSeed, d: Deployment) -> None:
-    """Add the seed's entities that ``d`` does not have yet (by id, or by slug for schemes and apps)."""
+def _check_keys_unique(deployments: dict[int, Deployment]) -> None:
+    """A key belongs to one deployment: the gateway finds it by hash across all of them."""
+    owner: dict[str, int] = {}
+    for i, d in enumerate(deployments.values()):
+        for key_hash in d.keys_by_hash:
+            if owner.setdefault(key_hash, d.id) != d.id:
+                raise SeedError(
+                    "seed", f"deployments[{i}]", f"a key is seeded in deployments {owner[key_hash]} and {d.id}"
+                )
+
+
+def _merge(index: int, seed: DeploymentSeed, d: Deployment, *, fresh: bool = False) -> None:
+    """Add the seed's entities that ``d`` does not have yet (by id, or by slug for schemes and apps); a
+    deployment's audit records only when it is built (``fresh``), as they have no identity to merge by."""
     for u in seed.users:
         d.users.setdefault(u.id, User(u.id, u.deleted))
     for o in seed.organizations:
@@ -119,14 +163,34 @@ def _merge(index: int, seed: DeploymentSeed, d: Deployment) -> None:
     at = f"deployments[{index}]"
     for i, raw in enumerate(seed.rate_limit_schemes):
         with _seed_entry(f"{at}.rate_limit_schemes[{i}]"):
-            scheme = CreateRateLimitSchemeRequest.model_validate(raw)
+            scheme = CreateRateLimitSchemeRequest.model_validate(_without(raw, SCHEME_STATE_FIELDS))
+            scheme_state = SchemeStateSeed.model_validate(_only(raw, SCHEME_STATE_FIELDS))
             if scheme.slug not in d.schemes:
-                rate_limit_schemes.create_rate_limit_scheme(d, scheme)
+                made = rate_limit_schemes.create_rate_limit_scheme(d, scheme, ident=scheme_state.id)
+                seeding.apply_scheme_state(made, scheme_state)
     for i, raw in enumerate(seed.apps):
         with _seed_entry(f"{at}.apps[{i}]"):
-            app = CreateApiAuthAppRequest.model_validate(raw)
-            if app.app_slug not in d.apps:
-                apps.create_api_auth_app(d, app, check_plan=False)
+            app = CreateApiAuthAppRequest.model_validate(_without(raw, APP_STATE_FIELDS))
+            app_state = AppStateSeed.model_validate(_only(raw, APP_STATE_FIELDS))
+            if app.app_slug in d.apps:
+                continue
+            made_app = apps.create_api_auth_app(d, app, check_plan=False).app
+        for j, key in enumerate(app_state.keys):
+            with _seed_entry(f"{at}.apps[{i}].keys[{j}]"):
+                seeding.add_key(d, made_app, KeySeed.model_validate(key))
+        with _seed_entry(f"{at}.apps[{i}]"):
+            seeding.apply_app_state(made_app, app_state)
+    for i, record in enumerate(seed.audit if fresh else ()):
+        with _seed_entry(f"{at}.audit[{i}]"):
+            seeding.add_audit(d, record)
+
+
+def _without(raw: dict[str, object], names: frozenset[str]) -> dict[str, object]:
+    return {k: v for k, v in raw.items() if k not in names}
+
+
+def _only(raw: dict[str, object], names: frozenset[str]) -> dict[str, object]:
+    return {k: v for k, v in raw.items() if k in names}
 
 
 @contextmanager
@@ -137,6 +201,9 @@ def _seed_entry(where: str) -> Iterator[None]:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise SeedError("seed", f"{where}.{field}" if field else where, first["msg"]) from None
+        problem = "unknown field" if first["type"] == "extra_forbidden" else first["msg"].removeprefix("Value error, ")
+        raise SeedError("seed", f"{where}.{field}" if field else where, problem) from None
     except VendorError as exc:
         raise SeedError("seed", where, exc.message) from None
+    except SeedError as exc:
+        raise SeedError("seed", where + exc.where, exc.problem) from None

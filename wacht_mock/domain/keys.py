@@ -127,6 +127,7 @@ def _deactivate(d: Deployment, key: Key, reason: str | None) -> None:
     key.revoked_at = now
     key.revoked_reason = reason
     key.updated_at = now
+    d.touch("key", key.id)
 
 
 def _issue(
@@ -170,4 +171,5 @@ def _issue(
     )
     d.keys[key.id] = key
     d.keys_by_hash[key.key_hash] = key
+    d.touch("key", key.id)
     return IssuedKey(key, secret)

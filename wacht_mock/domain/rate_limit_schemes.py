@@ -132,15 +132,17 @@ def list_rate_limit_schemes(d: Deployment) -> list[Scheme]:
     return sorted(d.schemes.values(), key=lambda s: (s.updated_at, s.created_at, s.seq), reverse=True)
 
 
-def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest) -> Scheme:
-    """``createRateLimitScheme``: trimmed slug and name must be non-empty; rules valid; slug unused."""
+def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest, *, ident: int | None = None) -> Scheme:
+    """``createRateLimitScheme``: trimmed slug and name must be non-empty; rules valid; slug unused.
+
+    ``ident`` is for seeding a scheme that already has an id (a snapshot's)."""
     SLUG_REQUIRED.check(rust_trim(req.slug) != "")
     NAME_REQUIRED.check(rust_trim(req.name) != "")
     rules = validate_rules(req.rules)
     SLUG_UNIQUE.check(req.slug not in d.schemes, slug=req.slug)
     now = d.now()
     scheme = Scheme(
-        id=d.ids.snowflake(),
+        id=ident if ident is not None else d.ids.snowflake(),
         deployment_id=d.id,
         slug=req.slug,
         name=req.name,
@@ -151,6 +153,7 @@ def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest) -
         seq=d.next_seq(),
     )
     d.schemes[req.slug] = scheme
+    d.touch("scheme", req.slug)
     return scheme
 
 
@@ -173,6 +176,7 @@ def update_rate_limit_scheme(d: Deployment, slug: str, req: UpdateRateLimitSchem
         scheme.rules = rules
     scheme.updated_at = d.now()
     scheme.seq = d.next_seq()
+    d.touch("scheme", slug)
     return scheme
 
 
@@ -186,3 +190,4 @@ def delete_rate_limit_scheme(d: Deployment, slug: str) -> None:
         not any(k.rate_limit_scheme_slug == slug and k.revoked_at is None for k in d.keys.values())
     )
     del d.schemes[slug]
+    d.touch("scheme", slug)

@@ -194,7 +194,19 @@ class Deployment:
     api_calls: SlidingLog = field(default_factory=SlidingLog)
     counters: dict[tuple[object, ...], SlidingLog] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
+    changes: set[tuple[str, object]] | None = None
+    """When a store tracks this deployment: the rows changed since it last saved (``("app", slug)``,
+    ``("key", id)``, ``("scheme", slug)``); None (no tracking, no cost) otherwise. Audit is append-only."""
     _seq: itertools.count[int] = field(default_factory=itertools.count)
+
+    def touch(self, kind: str, ident: object) -> None:
+        """Note that a row changed, for the store (nothing happens when no store tracks this deployment)."""
+        if self.changes is not None:
+            self.changes.add((kind, ident))
+
+    def restart_seq(self, start: int) -> None:
+        """Continue insertion order from ``start`` (after rows were loaded with their stored order)."""
+        self._seq = itertools.count(start)
 
     def next_seq(self) -> int:
         """Insertion order, the tie-breaker for rows created at the same instant."""

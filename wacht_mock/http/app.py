@@ -25,6 +25,7 @@ from ..journal import JournalEntry
 from ..rules import recording
 from . import control, gateway, handlers  # noqa: F401  (importing the handlers declares the operations)
 from .axum import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH, normaliser_message, path_text
+from .commit import CommitWrites
 from .cors import Cors
 from .guard import ControlGuard
 from .operations import BACKEND, Call, Operation, Route, match
@@ -197,4 +198,6 @@ def create_app(
     app.state.backend = harness.backend
     app.add_middleware(ControlGuard, token=admin_token)
     app.add_middleware(Cors, extra_origins=tuple(cors_origins))
+    if harness.store is not None:
+        app.add_middleware(CommitWrites, harness=harness)
     return app

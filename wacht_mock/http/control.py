@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from ..clock import VirtualClock
 from ..harness import Harness
 from ..models import format_timestamp, parse_timestamp
-from . import control_faults, control_journal, dashboard, openapi
+from . import control_faults, control_journal, dashboard, openapi, snapshots
 from .axum import normaliser_message
 from .guard import ControlMisuse, answers_misuse, read_json
 from .responses import clock_json, error_response, json_response
@@ -33,6 +33,7 @@ PATHS = (
             "/_mock/faults",
             "/_mock/openapi.yaml",
             "/_mock/openapi.json",
+            "/_mock/state",
         }
     )
     | dashboard.PATHS
@@ -87,6 +88,7 @@ def routes(harness: Harness) -> list[BaseRoute]:
         *control_journal.routes(harness),
         *control_faults.routes(harness),
         *openapi.routes(),
+        *snapshots.routes(harness),
         Route("/_mock/health", health, methods=["GET"]),
         Route("/_mock/reset", answers_misuse(reset), methods=["POST"]),
         Route("/_mock/clock", answers_misuse(clock), methods=["GET", "POST"]),

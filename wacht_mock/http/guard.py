@@ -34,6 +34,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import UsageError
+from ..store.snapshot import YAML_TYPES
 from .responses import error_response
 
 CONTROL_BODY_LIMIT = 1 << 20
@@ -42,6 +43,9 @@ TOKEN_HEADER = "X-Wacht-Mock-Token"
 ASSETS_PREFIX = "/_mock/assets/"
 DASHBOARD_PATH = "/_mock/"
 _WRITES = frozenset({"POST", "PUT", "PATCH"})
+# A snapshot may be uploaded as YAML: like JSON, these are not types a page may send cross-site without a preflight.
+_YAML_ACCEPTED = frozenset({"/_mock/state"})
+
 
 
 def is_control_path(path: str) -> bool:
@@ -148,7 +152,7 @@ class ControlGuard:
             )
         if scope["method"] in _WRITES:
             media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if media != "application/json":
+            if media != "application/json" and not (scope["path"] in _YAML_ACCEPTED and media in YAML_TYPES):
                 got = f"got {media!r}" if media else "got none"
                 return ControlMisuse(
                     415,
