@@ -14,7 +14,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..harness import Harness
-from .responses import dumps
+from .responses import error_response
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 log = logging.getLogger("wacht_mock")
@@ -43,15 +43,10 @@ class CommitWrites:
                 except Exception as exc:  # a full disk, a removed file: refuse to acknowledge, keep serving
                     failed = True
                     log.error("wacht-mock could not save a write: %s", exc)
-                    await _refuse(send, f"wacht-mock could not save this write: {exc}")
+                    refusal = error_response(500, f"wacht-mock could not save this write: {exc}")
+                    await refusal(scope, receive, send)
                     return
             await send(message)
 
         await self.app(scope, receive, send_after_commit)
 
-
-async def _refuse(send: Send, message: str) -> None:
-    body = dumps({"errors": [{"message": message, "code": 500}]})
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 500, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
