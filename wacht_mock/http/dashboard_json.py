@@ -15,9 +15,8 @@ from ..domain.audit import ALLOWED, BLOCKED
 from ..domain.state import App, AuditRecord, Deployment, Key
 from ..faults import operation_names
 from ..harness import Harness
-from ..journal import JournalEntry
 from ..models import format_timestamp
-from .responses import clock_json, faults_json, rule_json
+from .responses import clock_json, faults_json, journal_entry_json, rule_json
 
 JOURNAL_SHOWN = 200
 RECENT_DECISIONS = 8
@@ -132,19 +131,6 @@ def deployment_json(d: Deployment, now: datetime) -> dict[str, Any]:
             for s in sorted(d.schemes.values(), key=lambda s: s.seq)
         ],
         "apps": [dashboard_app_json(a, keys.get(a.app_slug, ()), audit.get(a.app_slug, []), now) for a in apps],
-    }
-
-
-def journal_entry_json(e: JournalEntry) -> dict[str, Any]:
-    """A journal entry as the request log shows it."""
-    return {
-        "operation": e.operation,
-        "method": e.method,
-        "path": e.path,
-        "status": e.status,
-        "message": e.message,
-        "fault": e.fault,
-        "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
     }
 
 

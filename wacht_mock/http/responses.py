@@ -295,24 +295,24 @@ def clock_json(clock: VirtualClock) -> dict[str, Any]:
     return {"now": format_timestamp(clock.now()), "ticking": clock.ticking}
 
 
-def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:
-    """``{entries: [...]}`` with each entry's id, time, operation, request, answer, fault and the rules that fired."""
+def journal_entry_json(e: JournalEntry) -> dict[str, Any]:
+    """One journal entry: its id, time, operation, request, answer, fault and the rules that fired."""
     return {
-        "entries": [
-            {
-                "id": e.id,
-                "at": format_timestamp(e.at) if e.at is not None else None,
-                "operation": e.operation,
-                "method": e.method,
-                "path": e.path,
-                "status": e.status,
-                "message": e.message,
-                "fault": e.fault,
-                "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
-            }
-            for e in entries
-        ]
+        "id": e.id,
+        "at": format_timestamp(e.at) if e.at is not None else None,
+        "operation": e.operation,
+        "method": e.method,
+        "path": e.path,
+        "status": e.status,
+        "message": e.message,
+        "fault": e.fault,
+        "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
     }
+
+
+def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:
+    """``{entries: [...]}``."""
+    return {"entries": [journal_entry_json(e) for e in entries]}
 
 
 def faults_json(faults: Iterable[Fault]) -> dict[str, Any]:
