@@ -65,8 +65,16 @@ def test_readme_strategies_example_runs(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=4)
 
 
+def test_readme_python_handle_example_runs() -> None:
+    handle_example, _ = _blocks(_section("In Python"), "python")
+    namespace: dict[str, object] = {}
+    exec(compile(handle_example, "README.md", "exec"), namespace)
+    mock = namespace["mock"]
+    assert [e.operation for e in mock.journal] == ["createApiAuthApp"]  # type: ignore[attr-defined]
+
+
 def test_readme_python_example_runs_and_lists_no_apps() -> None:
-    (example,) = _blocks(_section("In Python"), "python")
+    _, example = _blocks(_section("In Python"), "python")
     namespace: dict[str, object] = {}
     exec(compile(example, "README.md", "exec"), namespace)
     client = namespace["client"]
@@ -160,3 +168,68 @@ def test_readme_context_example_is_the_ci_target_context() -> None:
     (context,) = _blocks(_section("Contract checks in CI"), "yaml")[:1]
     on_disk = (Path(__file__).resolve().parents[1] / "contracts" / "verify-target" / "context.yaml").read_text()
     assert context == on_disk.split("\n", 1)[1]
+
+
+def _operation_table() -> str:
+    """The README's operation table, generated from the route table."""
+    from wacht_mock.http.operations import BACKEND, routes
+
+    rows = ["| operationId | method | path | host |", "|---|---|---|---|"]
+    for route in sorted(routes(), key=lambda r: (r.router is not BACKEND, r.template)):
+        host = "api.wacht.dev" if route.router is BACKEND else "gateway.wacht.dev"
+        rows += [f"| `{op.name}` | {method} | `{route.template}` | {host} |" for method, op in route.operations.items()]
+    return "\n".join(rows)
+
+
+def test_readme_operation_table_is_the_route_table() -> None:
+    shown = README.split("<!-- operations:", 1)[1].split("-->", 1)[1].split("<!-- /operations -->", 1)[0].strip()
+    assert shown == _operation_table(), "regenerate the README's operation table:\n" + _operation_table()
+
+
+def test_readme_install_names_the_wheel_this_version_builds() -> None:
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    (commands,) = _blocks(_section("Install"), "sh")
+    wheels = set(re.findall(r"dist/(\S+\.whl)", commands))
+    assert wheels == {f"{project['name'].replace('-', '_')}-{project['version']}-py3-none-any.whl"}
+    assert "strategies" in project["optional-dependencies"]
+    assert commands.count("[strategies]") == 3
+
+
+def test_readme_install_first_test_passes(pytester: pytest.Pytester) -> None:
+    (example,) = _blocks(_section("Install"), "python")
+    pytester.makepyfile(test_wacht=example)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error", "test_wacht.py")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*wacht-mock rule coverage: *"])
+
+
+def test_readme_gateway_example_handles_the_three_answers(pytester: pytest.Pytester, deployment: LiveWacht) -> None:
+    (example,) = _blocks(_section("The gateway: authorization checks"), "python")
+    pytester.makepyfile(test_gateway_example=example)
+    mock = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    mock.assert_outcomes(passed=1)
+    real = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--wacht-target=real",
+        f"--wacht-api-key={deployment.secret}",
+        f"--wacht-base-url={deployment.url}",
+        f"--wacht-gateway-url={deployment.url}",
+    )
+    real.assert_outcomes(passed=1)  # it uses no mock-only power: the same test holds against a deployment
+    checks = deployment.mock.journal.calls("checkAuthz", status=None)
+    assert sorted({(c.status, c.message) for c in checks}, key=str) == sorted(
+        {(200, None), (200, "permission_denied"), (401, None), (401, "Invalid API key")}, key=str
+    )
+
+
+def test_readme_points_at_nothing_outside_the_repository() -> None:
+    root = Path(__file__).resolve().parents[1]
+    links = re.findall(r"\]\(([^)#][^)]*)\)", README)
+    local = [link for link in links if "://" not in link]
+    assert local, "the README links to files of the repository"
+    for link in local:
+        assert (root / link).resolve().is_relative_to(root) and (root / link).exists(), link
+    assert "../" not in README and "shared folder" not in README
