@@ -245,6 +245,12 @@ class RealWacht:
         """Mock-only (seeding): create the app through ``client()`` instead, and it is cleaned up."""
         self._needs_mock("add_app", _SEEDING)
 
+    def add_key(
+        self, app_slug: str, *, secret: str, name: str = "seeded", deployment: int | None = None, **fields: Any
+    ) -> NoReturn:
+        """Mock-only (seeding): a real deployment makes the secret; create the key through ``client()`` instead."""
+        self._needs_mock("add_key", _SEEDING)
+
     @property
     def backend(self) -> NoReturn:
         """Mock-only: there is no in-process backend."""
