@@ -204,6 +204,17 @@ def wacht_client(wacht_mock: WachtHandle) -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.fixture
+def wacht_async_client(wacht_mock: WachtHandle) -> Iterator[httpx.AsyncClient]:
+    """The async twin of ``wacht_client``, for any async runner (a plain fixture: anyio's ``@pytest.mark.anyio``,
+    pytest-asyncio, or ``asyncio.run``); closed at teardown unless the test closed it."""
+    from .async_client import close_after_test
+
+    client = wacht_mock.async_client()
+    yield client
+    close_after_test(client)
+
+
 @pytest.fixture(scope="session")
 def _wacht_live(request: pytest.FixtureRequest) -> Iterator[LiveWacht | RealWacht]:
     if request.config.getoption("--wacht-target") == "real":
