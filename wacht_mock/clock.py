@@ -67,9 +67,9 @@ class VirtualClock:
         """The wall clock's instant shifted by ``offset`` (without moving this clock)."""
         return datetime.fromtimestamp(self._wall(), UTC) + offset
 
-    def advance(self, delta: timedelta | None = None, *, ms: int = 0) -> datetime:
-        """Move forward by ``delta`` plus ``ms`` milliseconds; returns the new now."""
-        step = (delta or timedelta()) + timedelta(milliseconds=ms)
+    def advance(self, delta: timedelta | None = None, *, ms: float = 0, seconds: float = 0) -> datetime:
+        """Move forward by ``delta`` plus ``ms`` milliseconds plus ``seconds``; returns the new now."""
+        step = (delta or timedelta()) + timedelta(milliseconds=ms, seconds=seconds)
         if step < timedelta():
             raise ValueError("the clock only moves forward; use set() to go back")
         self._base = self.now() + step
