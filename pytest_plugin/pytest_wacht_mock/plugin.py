@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from .frozen_time import wacht_frozen_time  # noqa: F401  (a fixture: pytest finds it in this module)
+
 if TYPE_CHECKING:
     from datetime import datetime
 
