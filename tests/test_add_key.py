@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from wacht_mock import LiveWacht, SeedError, UsageError, WachtMock
 
@@ -83,3 +86,16 @@ def test_live_wacht_delegates_add_key() -> None:
     finally:
         live.stop()
     assert [k["id"] for k in listed] == [key["id"]]
+
+
+def test_the_readme_seed_file_key_works_at_the_gateway() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("\n### Seed file\n", 1)[1].split("\n### ", 1)[0]
+    example = yaml.safe_load(re.findall(r"```yaml\n(.*?)```", section, flags=re.S)[1])
+    mock = WachtMock(seed=example)
+    secret = example["deployments"][0]["apps"][0]["keys"][0]["secret"]
+    check = {"principal": {"type": "api_key", "value": secret}, "resource": "/users", "method": "GET"}
+    with mock.client() as client:
+        assert client.post(f"{mock.gateway_url}/v1/authz/check", json=check).json()["allowed"] is True
+        (key,) = client.get("/api-auth/apps/partner/keys").json()["keys"]
+    assert (key["name"], key["permissions"], key["key_suffix"]) == ("dev", ["users:read"], secret[-8:])
