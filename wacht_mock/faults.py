@@ -4,7 +4,8 @@ Each fault targets one vendor operation (or every one), fires for its first ``co
 probability ``ratio`` drawn from its own seeded generator, and is one of:
 
 * ``error`` — answer ``status`` in the vendor envelope (the message production's normaliser would write);
-* ``latency`` — wait ``latency_ms`` of real time, then answer normally;
+* ``latency`` — wait ``latency_ms`` of real time, then answer normally (in-process, a client whose read timeout
+  comes first gets ``httpx.ReadTimeout`` when it runs out, as over a socket; see ``Waiting``);
 * ``drop`` — close the connection before any answer;
 * ``lost_response`` — do the work (the write commits, a secret is issued) and then drop the connection: the
   one-time-secret hazard of ``createApiKey`` and ``rotateApiKeyForApp``.
