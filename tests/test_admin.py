@@ -31,8 +31,11 @@ def test_clock_get_advance_and_set(mock: Mock) -> None:
     ("body", "message"),
     [
         (b"nope", 'clock: body must be JSON, e.g. {"advance_ms": 1000} or {"set": "2026-01-01T00:00:00Z"}'),
-        (b"{}", 'clock: send exactly one of {"advance_ms": N} or {"set": "<RFC 3339>"}'),
-        (b'{"advance_ms": 1, "set": "x"}', 'clock: send exactly one of {"advance_ms": N} or {"set": "<RFC 3339>"}'),
+        (b"{}", 'clock: send exactly one of {"advance_ms": N}, {"advance_seconds": S} or {"set": "<RFC 3339>"}'),
+        (
+            b'{"advance_ms": 1, "set": "x"}',
+            'clock: send exactly one of {"advance_ms": N}, {"advance_seconds": S} or {"set": "<RFC 3339>"}',
+        ),
         (b'{"advance_ms": -5}', "clock: advance_ms must be a non-negative integer of milliseconds"),
         (b'{"advance_ms": 1.5}', "clock: advance_ms must be a non-negative integer of milliseconds"),
         (b'{"set": "tomorrow"}', "clock: set must be an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z"),

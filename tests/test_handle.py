@@ -35,6 +35,7 @@ def test_the_protocol_covers_what_tests_hold_in_common() -> None:
         *("clock", "advance", "set_time", "journal", "faults", "add_fault"),
         *("add_deployment", "add_user", "add_organization", "add_workspace", "add_membership", "add_scheme"),
         "add_app",
+        "add_key",
     ]
 
 
@@ -90,6 +91,7 @@ MOCK_ONLY: dict[str, tuple[str, Callable[[RealWacht], object]]] = {
     "add_membership": ("seeding", lambda real: real.add_membership(41, user_id=11, organization_id=21)),
     "add_scheme": ("seeding", lambda real: real.add_scheme(slug="s", name="S", rules=[])),
     "add_app": ("seeding", lambda real: real.add_app(**APP)),
+    "add_key": ("seeding", lambda real: real.add_key("billing", secret="sk_live_" + "a" * 43)),
     "backend": ("the in-process backend", lambda real: real.backend),
     "mock": ("the in-process mock behind wacht_server", lambda real: real.mock),
 }

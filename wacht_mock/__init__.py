@@ -19,6 +19,7 @@ from .rules import Firing, Rule, all_rules
 from .seed import Seed, default_seed, load_seed, parse_seed
 from .server import LiveServer
 from .settings import RealTarget
+from .wall_clock import frozen_wall_clock
 
 __all__ = [
     "Backend",
@@ -46,6 +47,7 @@ __all__ = [
     "all_rules",
     "create_app",
     "default_seed",
+    "frozen_wall_clock",
     "load_seed",
     "parse_seed",
 ]

@@ -40,6 +40,7 @@ class VirtualClock:
         self._monotonic = monotonic
         self._base = _utc(start) if start is not None else datetime.fromtimestamp(wall(), UTC)
         self._mark = monotonic()
+        self._listeners: list[Callable[[datetime], object]] = []
 
     @property
     def ticking(self) -> bool:
@@ -57,7 +58,7 @@ class VirtualClock:
         """Jump to ``instant`` (naive datetimes are taken as UTC); returns the new now."""
         self._base = _utc(instant)
         self._mark = self._monotonic()
-        return self.now()
+        return self._moved()
 
     def offset_from_wall(self) -> timedelta:
         """How far the virtual now is from the wall clock (what a ticking clock keeps across a restart)."""
@@ -67,14 +68,26 @@ class VirtualClock:
         """The wall clock's instant shifted by ``offset`` (without moving this clock)."""
         return datetime.fromtimestamp(self._wall(), UTC) + offset
 
-    def advance(self, delta: timedelta | None = None, *, ms: int = 0) -> datetime:
-        """Move forward by ``delta`` plus ``ms`` milliseconds; returns the new now."""
-        step = (delta or timedelta()) + timedelta(milliseconds=ms)
+    def advance(self, delta: timedelta | None = None, *, ms: float = 0, seconds: float = 0) -> datetime:
+        """Move forward by ``delta`` plus ``ms`` milliseconds plus ``seconds``; returns the new now."""
+        step = (delta or timedelta()) + timedelta(milliseconds=ms, seconds=seconds)
         if step < timedelta():
             raise ValueError("the clock only moves forward; use set() to go back")
         self._base = self.now() + step
         self._mark = self._monotonic()
-        return self._base
+        return self._moved()
+
+    def listen(self, listener: Callable[[datetime], object]) -> Callable[[], None]:
+        """Call ``listener`` with the new now after every ``set`` and ``advance`` (e.g. to move a frozen wall clock
+        along); returns a function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _moved(self) -> datetime:
+        now = self.now()
+        for listener in list(self._listeners):
+            listener(now)
+        return now
 
 
 def _utc(instant: datetime) -> datetime:

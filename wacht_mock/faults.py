@@ -4,7 +4,8 @@ Each fault targets one vendor operation (or every one), fires for its first ``co
 probability ``ratio`` drawn from its own seeded generator, and is one of:
 
 * ``error`` — answer ``status`` in the vendor envelope (the message production's normaliser would write);
-* ``latency`` — wait ``latency_ms`` of real time, then answer normally;
+* ``latency`` — wait ``latency_ms`` of real time, then answer normally (in-process, a client whose read timeout
+  comes first gets ``httpx.ReadTimeout`` when it runs out, as over a socket; see ``Waiting``);
 * ``drop`` — close the connection before any answer;
 * ``lost_response`` — do the work (the write commits, a secret is issued) and then drop the connection: the
   one-time-secret hazard of ``createApiKey`` and ``rotateApiKeyForApp``.
@@ -21,12 +22,12 @@ import math
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NoReturn, get_args
 
 from starlette.responses import Response
-from starlette.types import Send
+from starlette.types import Message, Receive, Send
 
 from .errors import UsageError
 from .http.axum import normaliser_message
@@ -220,18 +221,77 @@ class ConnectionDropped(Exception):
     """Raised from the ASGI app after the response started: transports see the connection close mid-answer."""
 
 
-BLOCKING_SCOPE_KEY = "wacht_mock.blocking"  # set by the in-process bridge: sleep without awaiting
+BLOCKING_SCOPE_KEY = "wacht_mock.blocking"  # set by the in-process bridge (a Waiting): sleep without awaiting
+
+
+@dataclass(slots=True)
+class Waiting:
+    """How a latency fault waits in one request. A server awaits the whole latency. In-process (``blocking``) the
+    caller's thread sleeps, but no longer than the client's ``read_timeout`` would let it wait: then ``gave_up``
+    is set, the request is still answered (its effect applied and journaled, as a server finishing it after the
+    client left would) and the in-process bridge raises ``httpx.ReadTimeout`` instead of returning the answer."""
+
+    blocking: bool = False
+    read_timeout: float | None = None
+    gave_up: bool = False
+
+    @classmethod
+    def of(cls, scope: Mapping[str, Any]) -> Waiting:
+        """The scope's Waiting (the in-process bridge sets one); a plain ``True`` there means blocking."""
+        found = scope.get(BLOCKING_SCOPE_KEY)
+        return found if isinstance(found, Waiting) else cls(blocking=bool(found))
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or only until the client gives up when that comes first (in-process)."""
+        if not self.blocking:
+            await asyncio.sleep(seconds)
+            return
+        if self.read_timeout is not None and seconds > self.read_timeout:
+            self.gave_up = True
+            seconds = self.read_timeout
+        time.sleep(seconds)
+
+
+class HeldBody:
+    """A request's ``receive`` that can take the body in before a latency fault waits (up to ``limit`` bytes and
+    one more), so a client that gives up meanwhile does not take the body with it: the server then finishes the
+    request, as one whose client left would, instead of failing on a disconnect."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self._receive = receive
+        self._limit = limit
+        self._held: list[Message] = []
+
+    async def hold(self) -> None:
+        """Read the body now (what ``receive`` gives next)."""
+        size = 0
+        while size <= self._limit:
+            message = await self._receive()
+            self._held.append(message)
+            size += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+
+    async def receive(self) -> Message:
+        """The held messages first, then the connection's."""
+        return self._held.pop(0) if self._held else await self._receive()
 
 
 async def inject(
-    faults: Faults, operation: str | None, blocking: bool, answer: Callable[[], Awaitable[Answer]]
+    faults: Faults,
+    operation: str | None,
+    waiting: Waiting,
+    answer: Callable[[], Awaitable[Answer]],
+    body: HeldBody | None = None,
 ) -> Answer:
     """Answer a request through the first fault that fires for it, if any: ``answer()`` is the pipeline."""
     fault = faults.pick(operation) if len(faults) else None
     if fault is None:
         return await answer()
     if fault.kind == "latency":
-        await _sleep(blocking, fault.latency_ms / 1000)
+        if body is not None:
+            await body.hold()
+        await waiting.sleep(fault.latency_ms / 1000)
         return await answer()
     if fault.kind == "error":
         response = error_response(fault.status, fault.message or normaliser_message(fault.status))
@@ -245,10 +305,3 @@ async def drop(send: Send) -> NoReturn:
     """Start an answer that promises a body, then stop: the client sees the connection close mid-response."""
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
     raise ConnectionDropped
-
-
-async def _sleep(blocking: bool, seconds: float) -> None:
-    if blocking:
-        time.sleep(seconds)
-    else:
-        await asyncio.sleep(seconds)

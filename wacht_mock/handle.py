@@ -128,3 +128,8 @@ class WachtHandle(Protocol):
 
     def add_app(self, *, deployment: int | None = None, **fields: Any) -> None:
         """Add an app (the create request's fields), with no plan check."""
+
+    def add_key(
+        self, app_slug: str, *, secret: str, name: str = "seeded", deployment: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Add an API key with a known secret to a seeded app; returns the key as ``listApiKeys`` shows it."""

@@ -164,3 +164,9 @@ class LiveWacht:
     def add_app(self, *, deployment: int | None = None, **fields: Any) -> None:
         """Add an app (the create request's fields), with no plan check."""
         self.mock.add_app(deployment=deployment, **fields)
+
+    def add_key(
+        self, app_slug: str, *, secret: str, name: str = "seeded", deployment: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Add an API key with a known secret to a seeded app (``WachtMock.add_key``); returns the key as listed."""
+        return self.mock.add_key(app_slug, secret=secret, name=name, deployment=deployment, **fields)

@@ -18,17 +18,20 @@ import httpx
 from .clock import VirtualClock
 from .domain import apps, rate_limit_schemes
 from .domain.backend import Backend
+from .domain.keys import KeyView
+from .domain.rate_limit_schemes import rules_for
 from .errors import SeedError, UsageError
 from .faults import Fault, FaultKind, Faults
 from .harness import Harness
 from .hosts import API_URL, GATEWAY_URL, HOSTS
 from .http.app import create_app
+from .http.responses import key_view_json
 from .ids import Ids
 from .inprocess import WachtTransport, call_app
 from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
 from .journal import Journal
 from .models import PLANS, Plan, parse_timestamp
-from .seed import Seed, load_seed, parse_seed
+from .seed import Seed, load_seed, parse_seed, seed_id
 from .store.snapshot import export_state, replace_state
 
 if TYPE_CHECKING:
@@ -203,6 +206,34 @@ class WachtMock:
     def add_app(self, *, deployment: int | None = None, **fields: Any) -> None:
         """Add an app (the create request's fields), with no plan check, as the console would."""
         self._add(deployment, "apps", fields)
+
+    def add_key(
+        self, app_slug: str, *, secret: str, name: str = "seeded", deployment: int | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Add an API key with a known ``secret`` (a prefix, ``_`` and 43 base64url characters) to a seeded app (one
+        from the seed or ``add_app``); ``fields`` are the seed file's other key fields (``permissions``,
+        ``metadata``, ``expires_at``, ``rate_limit_scheme_slug``, ``id``, ...). Returns the key as ``listApiKeys``
+        shows it; its id stays the same across ``reset``."""
+        wanted = self.deployment_id if deployment is None else deployment
+        entry: dict[str, Any] = {"name": name, "secret": secret, **fields}
+        entry.setdefault("id", str(self.backend.ids.snowflake()))  # written into the seed: the same id after reset
+
+        def change(data: dict[str, Any]) -> None:
+            dep = next((d for d in data["deployments"] if d["id"] == wanted), None)
+            if dep is None:
+                raise UsageError(f"deployment {wanted} is not seeded; add_deployment({wanted}) first")
+            app = next((a for a in dep.get("apps", []) if a.get("app_slug") == app_slug), None)
+            if app is None:
+                raise UsageError(
+                    f"app {app_slug!r} is not seeded in deployment {wanted}; add_app(app_slug={app_slug!r}, ...) "
+                    "first (a seeded key needs a seeded app, so both survive reset)"
+                )
+            app.setdefault("keys", []).append(entry)
+
+        self._extend(change)
+        d = self.backend.deployment(wanted)
+        key = d.keys[seed_id(entry["id"])]
+        return key_view_json(KeyView(key, rules_for(d, key.rate_limit_scheme_slug)))
 
     def _add(self, deployment: int | None, kind: str, entry: dict[str, Any]) -> None:
         wanted = self.deployment_id if deployment is None else deployment

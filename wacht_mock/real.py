@@ -79,9 +79,15 @@ class RealWacht:
         )
 
     def async_client(self) -> httpx.AsyncClient:
-        """The async twin of ``client``."""
+        """The async twin of ``client``. It keeps no connection alive between requests: an async client is often
+        made outside the event loop that uses it (the ``wacht_async_client`` fixture), and a pooled connection would
+        belong to a loop that is gone by the time the client is closed."""
         return httpx.AsyncClient(
-            base_url=self.base_url, headers=self._headers(), event_hooks={"response": [self._track_async]}, timeout=30
+            base_url=self.base_url,
+            headers=self._headers(),
+            event_hooks={"response": [self._track_async]},
+            timeout=30,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def route(self, router: respx.Router) -> None:
@@ -244,6 +250,12 @@ class RealWacht:
     def add_app(self, *, deployment: int | None = None, **fields: Any) -> NoReturn:
         """Mock-only (seeding): create the app through ``client()`` instead, and it is cleaned up."""
         self._needs_mock("add_app", _SEEDING)
+
+    def add_key(
+        self, app_slug: str, *, secret: str, name: str = "seeded", deployment: int | None = None, **fields: Any
+    ) -> NoReturn:
+        """Mock-only (seeding): a real deployment makes the secret; create the key through ``client()`` instead."""
+        self._needs_mock("add_key", _SEEDING)
 
     @property
     def backend(self) -> NoReturn:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from .frozen_time import wacht_frozen_time  # noqa: F401  (a fixture: pytest finds it in this module)
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -202,6 +204,17 @@ def wacht_client(wacht_mock: WachtHandle) -> Iterator[httpx.Client]:
     """An httpx client on the backend API, already authenticated (in-process, or the real deployment)."""
     with wacht_mock.client() as client:
         yield client
+
+
+@pytest.fixture
+def wacht_async_client(wacht_mock: WachtHandle) -> Iterator[httpx.AsyncClient]:
+    """The async twin of ``wacht_client``, for any async runner (a plain fixture: anyio's ``@pytest.mark.anyio``,
+    pytest-asyncio, or ``asyncio.run``); closed at teardown unless the test closed it."""
+    from .async_client import close_after_test
+
+    client = wacht_mock.async_client()
+    yield client
+    close_after_test(client)
 
 
 @pytest.fixture(scope="session")

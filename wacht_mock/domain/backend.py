@@ -172,14 +172,16 @@ def _merge(index: int, seed: DeploymentSeed, d: Deployment, *, fresh: bool = Fal
         with _seed_entry(f"{at}.apps[{i}]"):
             app = CreateApiAuthAppRequest.model_validate(_without(raw, APP_STATE_FIELDS))
             app_state = AppStateSeed.model_validate(_only(raw, APP_STATE_FIELDS))
-            if app.app_slug in d.apps:
-                continue
-            made_app = apps.create_api_auth_app(d, app, check_plan=False).app
+            existing = d.apps.get(app.app_slug)  # an app already there only gets the keys it lacks
+            made_app = existing if existing is not None else apps.create_api_auth_app(d, app, check_plan=False).app
         for j, key in enumerate(app_state.keys):
             with _seed_entry(f"{at}.apps[{i}].keys[{j}]"):
-                seeding.add_key(d, made_app, KeySeed.model_validate(key))
-        with _seed_entry(f"{at}.apps[{i}]"):
-            seeding.apply_app_state(made_app, app_state)
+                key_seed = KeySeed.model_validate(key)
+                if existing is None or not seeding.has_key(d, key_seed):
+                    seeding.add_key(d, made_app, key_seed)
+        if existing is None:
+            with _seed_entry(f"{at}.apps[{i}]"):
+                seeding.apply_app_state(made_app, app_state)
     for i, record in enumerate(seed.audit if fresh else ()):
         with _seed_entry(f"{at}.audit[{i}]"):
             seeding.add_audit(d, record)

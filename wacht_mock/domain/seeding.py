@@ -47,6 +47,12 @@ def apply_app_state(app: App, state: AppStateSeed) -> None:
     app.deleted_at = state.deleted_at
 
 
+def has_key(d: Deployment, k: KeySeed) -> bool:
+    """Whether the deployment already holds this seeded key (by id, or by the hash of its secret)."""
+    key_hash = sha256_hex(k.secret) if k.secret is not None else k.key_hash
+    return (k.id is not None and k.id in d.keys) or key_hash in d.keys_by_hash
+
+
 def add_key(d: Deployment, app: App, k: KeySeed) -> Key:
     """Add a seeded key to ``app``; only the SHA-256 of a given secret is kept."""
     if k.secret is not None:

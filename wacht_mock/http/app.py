@@ -86,15 +86,20 @@ class VendorApi:
         if path.startswith(control.PREFIX):
             await control.leftover(path)(scope, receive, send)
             return
-        request = Request(scope, receive)
+        held = faults.HeldBody(receive, BODY_LIMIT_BYTES)
+        request = Request(scope, held.receive)
         found = match(path)
         route, params = found if found is not None else (None, {})
         op = route.operation(request.method) if route is not None else None
         name = op.name if op is not None else None
-        blocking = bool(scope.get(faults.BLOCKING_SCOPE_KEY))
+        waiting = faults.Waiting.of(scope)
         with recording() as firings:
             answer = await faults.inject(
-                self.harness.faults, name, blocking, lambda: self.answer(request, route, params, op)
+                self.harness.faults,
+                name,
+                waiting,
+                lambda: self.answer(request, route, params, op),
+                held if op is not None and op.takes_body else None,
             )
         status = 0 if answer.dropped else answer.response.status_code
         at = self.backend.clock.now()

@@ -46,6 +46,12 @@ CLOCK_MAX = datetime(9000, 1, 1, tzinfo=UTC)
 or ticking clock can run past them."""
 
 
+CLOCK_FIELDS = frozenset({"advance_ms", "advance_seconds", "set"})
+"""``POST /_mock/clock`` takes one: a step in milliseconds or in seconds (as ``advance(ms=..., seconds=...)``), or
+an instant."""
+CLOCK_SPAN_SECONDS = (CLOCK_MAX - CLOCK_MIN).total_seconds()
+
+
 def _misuse(message: str) -> Response:
     return error_response(400, message)
 
@@ -75,11 +81,15 @@ def routes(harness: Harness) -> list[BaseRoute]:
             invalid='clock: body must be JSON, e.g. {"advance_ms": 1000} or {"set": "2026-01-01T00:00:00Z"}',
             empty={},
         )
-        if not isinstance(body, dict) or len(body.keys() & {"advance_ms", "set"}) != 1 or len(body) != 1:
-            raise ControlMisuse(400, 'clock: send exactly one of {"advance_ms": N} or {"set": "<RFC 3339>"}')
+        if not isinstance(body, dict) or len(body.keys() & CLOCK_FIELDS) != 1 or len(body) != 1:
+            raise ControlMisuse(
+                400, 'clock: send exactly one of {"advance_ms": N}, {"advance_seconds": S} or {"set": "<RFC 3339>"}'
+            )
         with backend.lock:
             if "advance_ms" in body:
                 _advance(backend.clock, body["advance_ms"])
+            elif "advance_seconds" in body:
+                _advance(backend.clock, _milliseconds(body["advance_seconds"]), "advance_seconds")
             else:
                 backend.clock.set(_instant(body["set"]))
         return json_response(clock_json(backend.clock))
@@ -112,10 +122,18 @@ def _instant(text: Any) -> datetime:
     return instant
 
 
-def _advance(clock: VirtualClock, step: Any) -> None:
+def _milliseconds(seconds: Any) -> int:
+    """``advance_seconds`` as whole milliseconds (the clock's own step); a number of seconds, fractions allowed."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < CLOCK_SPAN_SECONDS:
+        raise ControlMisuse(400, "clock: advance_seconds must be a non-negative number of seconds")
+    return round(seconds * 1000)
+
+
+def _advance(clock: VirtualClock, step: Any, field: str = "advance_ms") -> None:
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise ControlMisuse(400, "clock: advance_ms must be a non-negative integer of milliseconds")
     room = (CLOCK_MAX - clock.now()) // timedelta(milliseconds=1)
     if step >= room:
-        raise ControlMisuse(400, f"clock: advance_ms {step} would move the clock past {format_timestamp(CLOCK_MAX)}")
+        shown = step if field == "advance_ms" else step / 1000
+        raise ControlMisuse(400, f"clock: {field} {shown} would move the clock past {format_timestamp(CLOCK_MAX)}")
     clock.advance(ms=step)

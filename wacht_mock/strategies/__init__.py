@@ -4,7 +4,8 @@ Valid strategies generate requests production accepts, respecting the cross-fiel
 beside ``permissions``/``resources``, rule durations within their unit's bounds, scope ids that exist in the
 seed). Invalid strategies break exactly one named rule and carry the answer production gives: status and exact
 message. Every strategy yields a ``WachtRequest``: ``request.send(client)`` sends it (after its set-up requests)
-and ``request.check(response)`` asserts the expected outcome.
+through any httpx client whose base URL is the backend API (``await request.asend(async_client)`` for an
+``httpx.AsyncClient``), and ``request.check(response)`` asserts the expected outcome, ``request.expected``.
 
 Strategies that need state take a source: a ``WachtMock``, a ``Seed`` or a seed mapping (users, organizations,
 workspaces and memberships are read from it; secrets authenticate each request).
@@ -23,7 +24,7 @@ from ..models import (
     UpdateRateLimitSchemeRequest,
 )
 from .invalid import INVALID_RULES, invalid_requests
-from .requests import OK, Expected, Scope, WachtRequest, scope_of
+from .requests import NO_BODY, OK, Expected, Scope, WachtRequest, scope_of
 from .valid import (
     create_app_bodies,
     create_app_requests,
@@ -40,6 +41,7 @@ from .valid import (
 
 __all__ = [
     "INVALID_RULES",
+    "NO_BODY",
     "OK",
     "Expected",
     "Scope",

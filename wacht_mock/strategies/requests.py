@@ -16,6 +16,7 @@ from ..seed import Seed, parse_seed
 APPS, SCHEMES = "/api-auth/apps", "/api-auth/rate-limit-schemes"
 MAX_DURATION = {"millisecond": 60_000, "second": 1800, "minute": 1440, "hour": 720, "day": 30}
 NO_BODY = object()
+"""``WachtRequest.body`` when the request has none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +24,11 @@ class Expected:
     """The answer production gives: status, and (for errors) the exact message and the rule behind it."""
 
     status: int
+    """The HTTP status production answers with (200 for a valid request)."""
     message: str | None = None
+    """The exact message of the error envelope (``{"errors": [{"message", "code"}]}``); None when none is checked."""
     rule: str | None = None
+    """The id of the vendor rule the request breaks (``wacht_mock.all_rules()``); None for a valid request."""
 
     @classmethod
     def of(cls, rule: Rule, **fields: object) -> Expected:
@@ -34,44 +38,73 @@ class Expected:
 
 
 OK = Expected(200)
+"""What a valid request gets: 200."""
 
 
 @dataclass(frozen=True, slots=True)
 class WachtRequest:
     """One request to send, the requests to send first, and the answer production gives to it.
 
+    ``send(client)`` (or ``await asend(client)``) sends it through any httpx client you built whose ``base_url`` is
+    the backend API (``WachtMock.client()``, a client on ``wacht_server.url``, one with your own transport or
+    event hooks): the path is relative, and each request carries its own ``Authorization`` (the secret of the
+    seeded deployment it was generated for), so the client's own auth, if any, is replaced for it. Gateway checks
+    go to the same client (the mock serves both on one origin). ``check(response)`` asserts ``expected``.
+
     ``path`` and string values in ``body`` may name ``{key_id}`` or ``{secret}``: they are filled from the last
     set-up answer that had them (a created key).
     """
 
     operation: str
+    """The vendor operationId, e.g. ``createApiAuthApp`` or ``checkAuthz``."""
     method: str
+    """The HTTP method."""
     path: str
+    """The path, relative to the client's base URL, e.g. ``/api-auth/apps``."""
     secret: str
+    """The backend secret sent as ``Authorization: Bearer <secret>``."""
     body: Any = NO_BODY
+    """The JSON body (``NO_BODY`` for none)."""
     raw: bytes | None = None
+    """Bytes sent instead of ``body`` (malformed JSON and the like); None to send ``body``."""
     content_type: str | None = "application/json"
+    """The ``Content-Type`` header; None to send none."""
     setup: tuple[WachtRequest, ...] = ()
+    """Requests sent first, each of which must succeed (the app a key needs, the scheme a duplicate repeats)."""
     expected: Expected = OK
+    """The answer production gives to this request."""
 
     def send(self, client: httpx.Client) -> httpx.Response:
         """Send the set-up requests (each must succeed), then this one; returns this one's response."""
         found: dict[str, str] = {}
         for step in self.setup:
-            answer = step._send(client, found)
-            assert answer.status_code in (200, 204), f"set-up {step.method} {step.path}: {answer.text}"
-            if answer.content and "secret" in answer.json():
-                found = {"key_id": answer.json()["id"], "secret": answer.json()["secret"]}
-        return self._send(client, found)
+            found = _after_setup(step, step._request(client, found), found)
+        return self._request(client, found)
 
-    def _send(self, client: httpx.Client, found: Mapping[str, str]) -> httpx.Response:
+    async def asend(self, client: httpx.AsyncClient) -> httpx.Response:
+        """The async twin of ``send``, through an ``httpx.AsyncClient``."""
+        found: dict[str, str] = {}
+        for step in self.setup:
+            found = _after_setup(step, await step._arequest(client, found), found)
+        return await self._arequest(client, found)
+
+    def _request(self, client: httpx.Client, found: Mapping[str, str]) -> httpx.Response:
+        method, url, content, headers = self._parts(found)
+        return client.request(method, url, content=content, headers=headers)
+
+    async def _arequest(self, client: httpx.AsyncClient, found: Mapping[str, str]) -> httpx.Response:
+        method, url, content, headers = self._parts(found)
+        return await client.request(method, url, content=content, headers=headers)
+
+    def _parts(self, found: Mapping[str, str]) -> tuple[str, str, bytes | None, dict[str, str]]:
+        """Method, path, content and headers, with ``{key_id}``/``{secret}`` filled in."""
         headers = {"authorization": f"Bearer {self.secret}"}
         if self.content_type is not None:
             headers["content-type"] = self.content_type
         content = self.raw
         if content is None and self.body is not NO_BODY:
             content = json.dumps(_fill(self.body, found)).encode()
-        return client.request(self.method, self.path.format(**found), content=content, headers=headers)
+        return self.method, self.path.format(**found), content, headers
 
     def check(self, response: httpx.Response) -> None:
         """Assert production's answer: the status, and the exact error envelope when one is expected."""
@@ -79,6 +112,15 @@ class WachtRequest:
         assert response.status_code == e.status, f"{self.method} {self.path}: {response.status_code} {response.text}"
         if e.message is not None:
             assert response.json() == {"errors": [{"message": e.message, "code": e.status}]}, response.text
+
+
+def _after_setup(step: WachtRequest, answer: httpx.Response, found: dict[str, str]) -> dict[str, str]:
+    """Check a set-up answer; a created key's id and secret become what later requests fill in."""
+    if answer.status_code not in (200, 204):
+        raise AssertionError(f"set-up {step.method} {step.path}: {answer.status_code} {answer.text}")
+    if answer.content and "secret" in answer.json():
+        return {"key_id": answer.json()["id"], "secret": answer.json()["secret"]}
+    return found
 
 
 def _fill(value: Any, found: Mapping[str, str]) -> Any:
