@@ -49,4 +49,3 @@ class CommitWrites:
             await send(message)
 
         await self.app(scope, receive, send_after_commit)
-

@@ -47,7 +47,6 @@ _WRITES = frozenset({"POST", "PUT", "PATCH"})
 _YAML_ACCEPTED = frozenset({"/_mock/state"})
 
 
-
 def is_control_path(path: str) -> bool:
     """Whether a path belongs to the control plane (``/_mock/...``)."""
     return path.startswith("/_mock/")
