@@ -86,12 +86,12 @@ class _Sweep:
             raise _Unlisted from None
         return dict(body)
 
-    def apps(self) -> list[dict[str, Any]]:
+    def apps(self, page_size: int) -> list[dict[str, Any]]:
         """Every undeleted app, inactive ones too, newest first, page by page (each once)."""
         found: dict[str, dict[str, Any]] = {}
         offset = 0
         while True:
-            path = f"/api-auth/apps?include_inactive=true&limit={APPS_PAGE}&offset={offset}"
+            path = f"/api-auth/apps?include_inactive=true&limit={page_size}&offset={offset}"
             page = self.body(path, "any app of this test", "data")
             fresh = {str(app.get("app_slug")): app for app in page["data"] if str(app.get("app_slug")) not in found}
             found.update(fresh)
@@ -101,20 +101,20 @@ class _Sweep:
                 return list(found.values())
 
 
-def clean_up(api: httpx.Client, ours: Ours) -> list[str]:
+def clean_up(api: httpx.Client, ours: Ours, *, page_size: int = APPS_PAGE) -> list[str]:
     """Remove everything of ``ours`` from the deployment ``api`` is authenticated on; returns the problems met,
     one line each (empty when everything went)."""
     sweep = _Sweep(api)
     try:
-        _remove(sweep, ours)
+        _remove(sweep, ours, page_size)
     except _Unlisted:
         pass
     return sweep.problems
 
 
-def _remove(sweep: _Sweep, ours: Ours) -> None:
+def _remove(sweep: _Sweep, ours: Ours, page_size: int) -> None:
     try:
-        apps = [str(app.get("app_slug")) for app in sweep.apps()]
+        apps = [str(app.get("app_slug")) for app in sweep.apps(page_size)]
     except _Unlisted:
         apps = []
     for slug in apps:
