@@ -329,9 +329,9 @@ def test_bad_seed(wacht_client):
     result.stdout.fnmatch_lines(
         [
             "*_ ERROR at setup of test_positional _*",
-            "@pytest.mark.wacht takes keyword arguments only (plan, seed, now, strict)",
+            "@pytest.mark.wacht takes keyword arguments only (plan, seed, now, strict, mock_only)",
             "*_ ERROR at setup of test_unknown_argument _*",
-            "@pytest.mark.wacht: unknown argument 'plans' (expected one of plan, seed, now, strict)",
+            "@pytest.mark.wacht: unknown argument 'plans' (expected one of plan, seed, now, strict, mock_only)",
             "*_ ERROR at setup of test_bad_plan _*",
             "@pytest.mark.wacht: plan must be one of growth, pro, starter, none, got 'gold'",
             "*_ ERROR at setup of test_bad_now _*",
@@ -348,7 +348,7 @@ def test_bad_seed(wacht_client):
 def test_marker_options_map_the_keywords_one_to_one_and_the_closest_marker_wins() -> None:
     from pytest_wacht_mock.plugin import MARKER_ARGS, MarkerOptions
 
-    assert MARKER_ARGS == ("plan", "seed", "now", "strict")
+    assert MARKER_ARGS == ("plan", "seed", "now", "strict", "mock_only")
     module = pytest.mark.wacht(plan="starter", seed="seed.yaml", strict=1).mark
     closest = pytest.mark.wacht(plan="growth", now="2026-01-01T00:00:00Z").mark
     assert MarkerOptions.from_markers([closest, module]) == MarkerOptions(
@@ -362,7 +362,10 @@ def test_marker_options_map_the_keywords_one_to_one_and_the_closest_marker_wins(
 def test_the_marker_is_registered_for_strict_markers_and_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--markers")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.wacht(plan=None, seed=None, now=None, strict=False): configure this test's wacht_mock"]
+        [
+            "@pytest.mark.wacht(plan=None, seed=None, now=None, strict=False, mock_only=None):"
+            " configure this test's wacht_mock"
+        ]
     )
 
 

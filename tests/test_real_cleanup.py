@@ -88,9 +88,11 @@ class Target:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     seed = tmp_path_factory.mktemp("target") / "seed.json"
     seed.write_text(json.dumps(SEED))
-    server = start("--seed", str(seed), lines=3)
-    yield Target(server)
-    server.stop()
+    target = Target(start("--seed", str(seed), lines=3))
+    yield target
+    target.control.close()
+    target.api.close()
+    target.server.stop()
 
 
 @pytest.fixture
@@ -284,6 +286,7 @@ def test_real_mode_reports_each_leftover_and_why_at_teardown(pytester: pytest.Py
                 f"*_ ERROR at teardown of {test} _*",
                 "wacht-mock could not clean up the real deployment:",
                 literal(problem).replace("[*]", "*"),
+                "(each line: a request the clean-up sent and its answer; what it names is left: remove it by hand)",
             ]
         )
     assert "Traceback" not in result.stdout.str() and "plugin.py" not in result.stdout.str()

@@ -192,7 +192,11 @@ def _collect(config: pytest.Config, mock: WachtMock) -> None:
 def _clean_up(handle: RealWacht) -> None:
     problems = handle.cleanup()
     if problems:
-        pytest.fail("wacht-mock could not clean up the real deployment:\n" + "\n".join(problems), pytrace=False)
+        lines = ["wacht-mock could not clean up the real deployment:", *problems]
+        lines.append(
+            "(each line: a request the clean-up sent and its answer; what it names is left: remove it by hand)"
+        )
+        pytest.fail("\n".join(lines), pytrace=False)
 
 
 def _handle(request: pytest.FixtureRequest, options: MarkerOptions) -> WachtMock | RealWacht:
