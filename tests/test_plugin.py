@@ -61,14 +61,25 @@ def no_router_left() -> bool:
 
 class Loopback:
     """A tiny HTTP server on 127.0.0.1 (port 0): GET answers a text, POST a gzip-encoded JSON body; it records
-    the Host header of every request it receives."""
+    the Host header of every request it receives. The lists real-target cleanup asks for (the apps with a query,
+    the schemes) are answered empty, and recorded apart in ``listed``."""
 
     def __init__(self) -> None:
         self.hosts: list[str] = []
-        hosts = self.hosts
+        self.listed: list[str] = []
+        hosts, listed = self.hosts, self.listed
+        empty = {"/api-auth/rate-limit-schemes": b'{"schemes": [], "total": 0}'}
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path.startswith("/api-auth/apps?") or self.path in empty:
+                    listed.append(self.path)
+                    body = empty.get(self.path, b'{"data": [], "has_more": false}')
+                    self.send_response(200)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
                 self._answer(b"hello from loopback", [("content-type", "text/plain")])
 
             def do_POST(self) -> None:
@@ -318,9 +329,9 @@ def test_bad_seed(wacht_client):
     result.stdout.fnmatch_lines(
         [
             "*_ ERROR at setup of test_positional _*",
-            "@pytest.mark.wacht takes keyword arguments only (plan, seed, now, strict)",
+            "@pytest.mark.wacht takes keyword arguments only (plan, seed, now, strict, mock_only)",
             "*_ ERROR at setup of test_unknown_argument _*",
-            "@pytest.mark.wacht: unknown argument 'plans' (expected one of plan, seed, now, strict)",
+            "@pytest.mark.wacht: unknown argument 'plans' (expected one of plan, seed, now, strict, mock_only)",
             "*_ ERROR at setup of test_bad_plan _*",
             "@pytest.mark.wacht: plan must be one of growth, pro, starter, none, got 'gold'",
             "*_ ERROR at setup of test_bad_now _*",
@@ -337,7 +348,7 @@ def test_bad_seed(wacht_client):
 def test_marker_options_map_the_keywords_one_to_one_and_the_closest_marker_wins() -> None:
     from pytest_wacht_mock.plugin import MARKER_ARGS, MarkerOptions
 
-    assert MARKER_ARGS == ("plan", "seed", "now", "strict")
+    assert MARKER_ARGS == ("plan", "seed", "now", "strict", "mock_only")
     module = pytest.mark.wacht(plan="starter", seed="seed.yaml", strict=1).mark
     closest = pytest.mark.wacht(plan="growth", now="2026-01-01T00:00:00Z").mark
     assert MarkerOptions.from_markers([closest, module]) == MarkerOptions(
@@ -351,7 +362,10 @@ def test_marker_options_map_the_keywords_one_to_one_and_the_closest_marker_wins(
 def test_the_marker_is_registered_for_strict_markers_and_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--markers")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.wacht(plan=None, seed=None, now=None, strict=False): configure this test's wacht_mock"]
+        [
+            "@pytest.mark.wacht(plan=None, seed=None, now=None, strict=False, mock_only=None):"
+            " configure this test's wacht_mock"
+        ]
     )
 
 
@@ -664,6 +678,10 @@ def test_forwarded_to_another_origin(wacht_mock):
     )
     result.assert_outcomes(passed=1)
     assert loopback.hosts == [url.removeprefix("http://")] * 2
+    assert loopback.listed == [
+        "/api-auth/apps?include_inactive=true&limit=100&offset=0",
+        "/api-auth/rate-limit-schemes",
+    ]
     assert no_router_left()
 
 
@@ -693,7 +711,7 @@ def test_the_handle_is_the_environments(wacht_mock, wacht_client):
     )
     result = pytester.runpytest_inprocess("--wacht-target=real", f"--wacht-gateway-url={live.url}")
     result.assert_outcomes(passed=1)
-    live.mock.journal.assert_called("listApiAuthApps", times=1)
+    live.mock.journal.assert_called("listApiAuthApps", times=2)  # the test's, then the cleanup's
 
 
 # Rule coverage

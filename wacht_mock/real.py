@@ -1,9 +1,10 @@
 """``RealWacht``: the same handle as ``WachtMock`` (a ``WachtHandle``), pointed at a real Wacht deployment.
 
 Requests the code under test sends to ``https://api.wacht.dev`` / ``https://gateway.wacht.dev`` are forwarded to
-the given base URLs (or pass straight through when those are the real hosts). Everything a test creates through
-the handle's clients or routes is remembered and deleted afterwards (keys revoked, apps deleted, schemes
-deleted, in that order), and ``unique(name)`` gives run-unique slugs. Mock-only powers (clock, journal, faults,
+the given base URLs (or pass straight through when those are the real hosts). ``unique(name)`` puts the test's
+token in front of a name, and ``cleanup`` finds everything carrying it on the deployment by listing (however it
+was created), plus whatever the handle saw created through its clients or routes, and removes it (keys revoked,
+apps deleted, schemes deleted, in that order: ``real_cleanup``). Mock-only powers (clock, journal, faults,
 seeding, reset, restore) call ``on_mock_only`` with a reason, which the pytest plugin turns into a skip.
 """
 
@@ -11,14 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import httpx
 
 from .errors import UsageError
 from .hosts import API_HOST, API_URL, GATEWAY_HOST, GATEWAY_URL
+from .real_cleanup import Ours, clean_up
 
 if TYPE_CHECKING:
     import respx
@@ -36,6 +39,27 @@ def _refuse(reason: str) -> NoReturn:
 
 class RealWacht:
     """A handle on a real deployment (or anything that speaks its API, such as another wacht-mock server)."""
+
+    MOCK_ONLY: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "reset": "reset",
+            "restore": "restore",
+            "clock": _CLOCK,
+            "advance": _CLOCK,
+            "set_time": _CLOCK,
+            "journal": "the request journal",
+            "faults": _FAULTS,
+            "add_fault": _FAULTS,
+            **dict.fromkeys(
+                ("add_deployment", "add_user", "add_organization", "add_workspace", "add_membership", "add_scheme"),
+                _SEEDING,
+            ),
+            "add_app": _SEEDING,
+            "backend": "the in-process backend",
+            "mock": "the in-process mock behind wacht_server",
+        }
+    )
+    """Each member that needs wacht-mock, and the power it needs (what ``mock_only_reason`` names)."""
 
     def __init__(
         self,
@@ -55,15 +79,23 @@ class RealWacht:
         self._apps: list[str] = []
         self._schemes: list[str] = []
         self._keys: list[tuple[str, str]] = []
-        self._forwarder = httpx.Client(timeout=30)
+        self._forwarder: httpx.Client | None = None
 
     @property
     def url(self) -> str:
         """The backend API's base URL (``wacht_server.url`` in both modes)."""
         return self.base_url
 
+    @property
+    def token(self) -> str:
+        """What ``unique`` puts in front of a name, and what ``cleanup`` looks for: ``wm<run>-[<test>-]``."""
+        return self.prefix
+
     def unique(self, name: str) -> str:
-        """A slug unique to this run (and test, after ``for_test``): ``wm<run>-[<test>-]<name>``."""
+        """A slug unique to this run (and test, after ``for_test``): ``wm<run>-[<test>-]<name>``.
+
+        Name every app (by slug), scheme (by slug) and key (by name) a test creates with it: ``cleanup`` finds
+        them on the deployment by this token, whichever client created them."""
         return self.prefix + name
 
     def for_test(self, test_id: str) -> None:
@@ -105,27 +137,32 @@ class RealWacht:
             router.route(**lookups).pass_through()
 
     def cleanup(self) -> list[str]:
-        """Delete what this handle saw being created; returns the problems met (best effort, never raises)."""
-        problems: list[str] = []
+        """Remove from the deployment everything carrying ``token`` and everything this handle saw created;
+        returns the problems met, one line each, then what was left (empty when nothing was); never raises.
+
+        Found by listing the apps (each page), every app's active keys and the schemes, so what a subprocess or
+        another client created through ``url`` goes too, provided its name came from ``unique``.
+        """
+        ours = Ours(
+            token=self.token,
+            apps=frozenset(self._apps),
+            schemes=frozenset(self._schemes),
+            keys=frozenset(key for _, key in self._keys),
+        )
         with httpx.Client(base_url=self.base_url, headers=self._headers(), timeout=30) as api:
-            calls: list[tuple[str, str, dict[str, Any] | None]] = [
-                ("POST", f"/api-auth/apps/{app}/keys/{key}/revoke", {}) for app, key in self._keys
-            ]
-            calls += [("DELETE", f"/api-auth/apps/{app}", None) for app in self._apps]
-            calls += [("DELETE", f"/api-auth/rate-limit-schemes/{slug}", None) for slug in self._schemes]
-            for method, path, body in calls:
-                try:
-                    answer = api.request(method, path, json=body)
-                except httpx.HTTPError as exc:
-                    problems.append(f"{method} {path}: {exc}")
-                    continue
-                if answer.status_code >= 400 and answer.status_code != 404:
-                    problems.append(f"{method} {path}: {answer.status_code} {answer.text[:200]}")
+            problems = clean_up(api, ours)
         self._apps.clear()
         self._schemes.clear()
         self._keys.clear()
-        self._forwarder.close()
+        if self._forwarder is not None:
+            self._forwarder.close()
+            self._forwarder = None
         return problems
+
+    @classmethod
+    def mock_only_reason(cls, name: str) -> str:
+        """Why a mock-only member (a key of ``MOCK_ONLY``) is not available here, as its skip says it."""
+        return f"{name} needs wacht-mock ({cls.MOCK_ONLY[name]}); not available against a real deployment"
 
     def _headers(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self.secret}"}
@@ -136,6 +173,8 @@ class RealWacht:
         def forward(request: httpx.Request) -> httpx.Response:
             url = request.url.copy_with(scheme=base.scheme, host=base.host, port=base.port)
             headers = [(k, v) for k, v in request.headers.multi_items() if k != "host"]  # httpx sets the target's
+            if self._forwarder is None:  # made on first use, closed by ``cleanup``
+                self._forwarder = httpx.Client(timeout=30)
             answer = self._forwarder.request(request.method, url, headers=headers, content=request.read())
             self._remember(request.method, url.path, answer)
             # ``content`` is already decoded: the wire's encoding and length headers no longer describe it

@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MarkerOptions:
     """``@pytest.mark.wacht``'s keywords, one field each: ``plan``, ``seed`` and ``now`` configure the test's
-    ``WachtMock`` (and are checked by it), ``strict`` fails requests to hosts other than Wacht's."""
+    ``WachtMock`` (and are checked by it), ``strict`` fails requests to hosts other than Wacht's, ``mock_only``
+    says whether the test needs the mock against a real deployment (``None``: read from its code)."""
 
     plan: Plan | None = None
     seed: Seed | Mapping[str, Any] | str | Path | None = None
     now: datetime | str | None = None
     strict: bool = False
+    mock_only: bool | None = None
 
     @classmethod
     def from_markers(cls, markers: Iterable[pytest.Mark]) -> MarkerOptions:
@@ -100,7 +102,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker; check the real-target options up front."""
     config.addinivalue_line(
-        "markers", "wacht(plan=None, seed=None, now=None, strict=False): configure this test's wacht_mock"
+        "markers",
+        "wacht(plan=None, seed=None, now=None, strict=False, mock_only=None): configure this test's wacht_mock",
     )
     config.stash[_FIRINGS] = set()
     config.stash[_USED] = False
@@ -130,7 +133,42 @@ def _real_target(config: pytest.Config) -> RealTarget:
 
 
 def _skip_mock_only(reason: str) -> NoReturn:
-    pytest.skip(reason)
+    # the skip names the test, not this file, as pytest's own skip markers do
+    raise pytest.skip.Exception(reason, _use_item_location=True)
+
+
+def _mock_only_reason(item: pytest.Item, options: MarkerOptions) -> str | None:
+    """Why the test needs the mock, told before it runs: the marker's mock-only keywords, ``mock_only=True``, or
+    (unless ``mock_only=False``) a mock-only member its code reads off a handle. ``None`` when nothing says so."""
+    from wacht_mock import RealWacht
+
+    from .mock_only import first_mock_only_use
+
+    unavailable = "not available against a real deployment"
+    for name, power in _MARKER_POWERS.items():
+        if getattr(options, name) is not None:
+            return f"@pytest.mark.wacht({name}=...) needs wacht-mock ({power}); {unavailable}"
+    if options.mock_only:
+        return f"@pytest.mark.wacht(mock_only=True) needs wacht-mock; {unavailable}"
+    found = first_mock_only_use(item, RealWacht.MOCK_ONLY) if options.mock_only is None else None
+    if found is None:
+        return None
+    member, fixture = found
+    return RealWacht.mock_only_reason(member) + (f" (fixture {fixture!r} uses it)" if fixture else "")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Against a real deployment, skip a test that needs the mock before any of its fixtures does work there."""
+    from .mock_only import WACHT_FIXTURES
+
+    if item.config.getoption("--wacht-target") != "real" or WACHT_FIXTURES.isdisjoint(
+        getattr(item, "fixturenames", ())
+    ):
+        return
+    reason = _mock_only_reason(item, MarkerOptions.from_markers(item.iter_markers("wacht")))
+    if reason is not None:
+        _skip_mock_only(reason)
 
 
 def _real(config: pytest.Config) -> RealWacht:
@@ -156,7 +194,11 @@ def _collect(config: pytest.Config, mock: WachtMock) -> None:
 def _clean_up(handle: RealWacht) -> None:
     problems = handle.cleanup()
     if problems:
-        pytest.fail("wacht-mock could not clean up the real deployment:\n" + "\n".join(problems), pytrace=False)
+        lines = ["wacht-mock could not clean up the real deployment:", *problems]
+        lines.append(
+            "(each line: a request the clean-up sent and its answer; what it names is left: remove it by hand)"
+        )
+        pytest.fail("\n".join(lines), pytrace=False)
 
 
 def _handle(request: pytest.FixtureRequest, options: MarkerOptions) -> WachtMock | RealWacht:
@@ -164,10 +206,9 @@ def _handle(request: pytest.FixtureRequest, options: MarkerOptions) -> WachtMock
 
     config = request.config
     if config.getoption("--wacht-target") == "real":
-        for name, power in _MARKER_POWERS.items():
-            if getattr(options, name) is not None:
-                where = f"@pytest.mark.wacht({name}=...)"
-                _skip_mock_only(f"{where} needs wacht-mock ({power}); not available against a real deployment")
+        reason = _mock_only_reason(request.node, options)  # ``pytest_runtest_setup`` skipped it already, normally
+        if reason is not None:
+            _skip_mock_only(reason)
         real = _real(config)
         real.for_test(request.node.nodeid)
         return real
