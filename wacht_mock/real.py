@@ -51,7 +51,15 @@ class RealWacht:
             "faults": _FAULTS,
             "add_fault": _FAULTS,
             **dict.fromkeys(
-                ("add_deployment", "add_user", "add_organization", "add_workspace", "add_membership", "add_scheme", "add_key"),
+                (
+                    "add_deployment",
+                    "add_user",
+                    "add_organization",
+                    "add_workspace",
+                    "add_membership",
+                    "add_scheme",
+                    "add_key",
+                ),
                 _SEEDING,
             ),
             "add_app": _SEEDING,
