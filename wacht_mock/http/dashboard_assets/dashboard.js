@@ -243,7 +243,7 @@ function renderFaults(faults) {
   }
   list.replaceChildren(...faults.map((f) => {
     const what = `${faultText(f)} on ${f.operation || "every operation"}`;
-    const left = f.remaining != null ? `${f.remaining} left` : (f.ratio != null ? `ratio ${f.ratio}` : "");
+    const left = f.remaining != null ? `${f.remaining} left` : (f.ratio != null ? `ratio ${f.ratio}` : "until removed");
     const remove = f.id !== undefined
       ? h("button", { type: "button", class: "small danger", "aria-label": `Remove fault ${what}`,
         onclick: () => act("Fault removed.", () => write("DELETE", `/_mock/faults/${encodeURIComponent(f.id)}`)) }, "Remove")
