@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from wacht_mock import LiveWacht, UsageError, WachtMock
-from wacht_mock.redact import redact_credential, redact_headers, redact_text
 
 APP = {"app_slug": "billing", "name": "Billing", "key_prefix": "sk_live"}
 
@@ -162,20 +161,6 @@ def test_a_live_server_serves_no_secret_in_its_journal() -> None:
         assert _cut(secret) in text
     finally:
         live.stop()
-
-
-def test_redaction_cuts_secret_shaped_values_and_credentials() -> None:
-    body = "Ab3_" + "x" * 35 + "WXYZ"  # 43 characters, an underscore among them
-    assert redact_text(f"key wk.live_{body} end") == "key wk.live_…WXYZ end"
-    assert redact_text("sha " + "a" * 64) == "sha " + "a" * 64  # a key hash is not a secret
-    assert redact_text("word_" + "b" * 42) == "word_" + "b" * 42  # too short to be one
-    assert redact_credential("Bearer sk_" + "C" * 43) == "Bearer sk_…CCCC"
-    assert redact_credential("Bearer short") == "Bearer …"
-    assert redact_credential("0123456789abcdefXYZ") == "0123…fXYZ"
-    assert redact_headers([(b"Cookie", b"session=abcdefghijklmnopqrstuvwxyz"), (b"Accept", b"*/*")]) == (
-        ("cookie", "sess…wxyz"),
-        ("accept", "*/*"),
-    )
 
 
 # Matchers
