@@ -73,7 +73,7 @@ def test_an_entry_without_a_body_or_with_a_plain_text_answer(mock: WachtMock, ap
     assert (denied.response_json, denied.response_body, denied.response_type) == (
         None,
         b"Invalid API key",
-        "text/plain; charset=utf-8",
+        "text/plain",
     )
     assert denied.json["principal"]["value"] == "sk_live_…AAAA"
 

@@ -155,7 +155,7 @@ def _entry(
     response = answer.response
     status = 0 if answer.dropped else response.status_code
     headers = redact_headers(scope["headers"])
-    host = next((value for key, value in headers if key == "host"), None)
+    host = headers[0][1] if headers and headers[0][0] == "host" else dict(headers).get("host")
     sent = not answer.dropped and scope["method"] != "HEAD"
     return JournalEntry(
         name,
@@ -170,7 +170,7 @@ def _entry(
         headers=headers,
         body=redact_bytes(scope.get(BODY_SCOPE_KEY, b"")),
         response_body=redact_bytes(bytes(response.body)) if sent else b"",
-        response_type=response.headers.get("content-type") if not answer.dropped else None,
+        response_type=response.media_type if not answer.dropped else None,
         origin=f"{scope['scheme']}://{host}" if host else "",
     )
 
