@@ -149,6 +149,8 @@ def test_dashboard_follows_the_mock_and_drives_clock_and_faults(server: Server, 
     detail = page.locator("#journal-detail")
     expect(detail.locator('[data-field="operation"]')).to_have_text("createApiKey")
     expect(detail.locator('[data-field="status"]')).to_have_text("200")
+    expect(detail).to_contain_text(f"{key_secret[:-43]}…{key_secret[-4:]}")  # the journal's cut, in the answer
+    assert key_secret not in page.content()
 
     page.select_option("#fault-kind", "error")
     page.select_option("#fault-operation", "createApiAuthApp")

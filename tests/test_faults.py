@@ -33,10 +33,10 @@ def api(mock: WachtMock) -> Iterator[httpx.Client]:
     ("options", "message"),
     [
         ({"kind": "boom", "count": 1}, "fault kind must be one of error, latency, drop, lost_response, got 'boom'"),
-        ({"kind": "drop"}, "a fault needs exactly one of count (first N requests) or ratio (0..1)"),
         (
             {"kind": "drop", "count": 1, "ratio": 0.5},
-            "a fault needs exactly one of count (first N requests) or ratio (0..1)",
+            "a fault takes count (first N requests) or ratio (0..1), not both; neither fires it for every"
+            " matching request until it is removed",
         ),
         ({"kind": "drop", "count": -1}, "fault count must be a non-negative integer, got -1"),
         ({"kind": "drop", "count": 1.5}, "fault count must be a non-negative integer, got 1.5"),
@@ -281,8 +281,9 @@ def test_faults_over_http(mock: WachtMock, api: httpx.Client) -> None:
         (b"{", 'faults: body must be JSON, e.g. {"kind": "error", "status": 503, "count": 1}'),
         (b"", "faults: a fault is a JSON object"),
         (
-            b'{"kind": "error", "status": 503}',
-            "faults: a fault needs exactly one of count (first N requests) or ratio (0..1)",
+            b'{"kind": "error", "status": 503, "count": 1, "ratio": 0.5}',
+            "faults: a fault takes count (first N requests) or ratio (0..1), not both; neither fires it for every"
+            " matching request until it is removed",
         ),
         (
             b'{"kind": "error", "status": "503", "count": 1}',

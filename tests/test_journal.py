@@ -235,7 +235,9 @@ def test_journal_over_http(mock: WachtMock, api: httpx.Client) -> None:
     api.get("/api-auth/apps/nope")
     mock.add_fault("error", status=503, count=1)
     api.get("/api-auth/apps")
-    assert api.get("/_mock/journal").json() == {
+    kept = ("id", "at", "operation", "method", "path", "status", "message", "fault", "rules")
+    entries = api.get("/_mock/journal").json()["entries"]
+    assert {"entries": [{k: e[k] for k in kept} for e in entries]} == {
         "entries": [
             {
                 "id": 1,

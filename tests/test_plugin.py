@@ -499,7 +499,8 @@ def test_not_called(wacht_client, wacht_mock):
             "*_ test_not_called _*",
             "E   AssertionError: expected no listApiAuthApps, got 2:",
             "E     GET /api-auth/apps returned 200",
-            "E     GET /api-auth/apps returned 400: Bad request (rule apps.list.negative_limit_or_offset_is_400)",
+            "E     GET /api-auth/apps?limit=-1 returned 400: Bad request"
+            " (rule apps.list.negative_limit_or_offset_is_400)",
         ]
     )
 

@@ -164,8 +164,7 @@ def test_reset_clears_the_faults(wacht_mock, wacht_client):
 
 def test_misuse_names_the_problem(wacht_mock):
     for kind, options, message in [
-        ("error", {}, "a fault needs exactly one of count (first N requests) or ratio (0..1)"),
-        ("error", {"count": 1, "ratio": 0.5}, "a fault needs exactly one of count (first N requests) or ratio (0..1)"),
+        ("error", {"count": 1, "ratio": 0.5}, "a fault takes count (first N requests) or ratio (0..1), not both"),
         ("boom", {"count": 1}, "fault kind must be one of error, latency, drop, lost_response, got 'boom'"),
         ("error", {"count": -1}, "fault count must be a non-negative integer, got -1"),
         ("error", {"ratio": 1.5}, "fault ratio must be between 0 and 1, got 1.5"),
@@ -303,7 +302,11 @@ def test_is_gone_in_the_next_test(wacht_server):
         (b"nope", 'faults: body must be JSON, e.g. {"kind": "error", "status": 503, "count": 1}'),
         (b"[1]", "faults: a fault is a JSON object"),
         (b'{"count": 1}', "faults: a fault needs a kind: error, latency, drop, lost_response"),
-        (b'{"kind": "error"}', "faults: a fault needs exactly one of count (first N requests) or ratio (0..1)"),
+        (
+            b'{"kind": "error", "count": 1, "ratio": 0.5}',
+            "faults: a fault takes count (first N requests) or ratio (0..1), not both; neither fires it for every"
+            " matching request until it is removed",
+        ),
         (
             b'{"kind": "boom", "count": 1}',
             "faults: fault kind must be one of error, latency, drop, lost_response, got 'boom'",

@@ -25,6 +25,7 @@ PYTEST_EXAMPLES = [
     ("test_wacht_client_example", ["test_a_fresh_key_may_list_users"]),
     ("test_wacht_server_example", ["test_lists_the_seeded_app"]),
     ("test_marker_example", ["test_starter_plans_cannot_create_apps"]),
+    ("test_journal_example", ["test_finds_the_billing_app"]),
     ("test_fault_example", ["test_a_lost_response_leaves_a_key_nobody_holds"]),
     ("test_frozen_time_example", ["test_a_trial_key_expires_an_hour_later"]),
 ]
@@ -105,7 +106,7 @@ def _write_pytest_examples(pytester: pytest.Pytester) -> list[str]:
 def test_readme_pytest_examples_pass_as_downstream_tests(pytester: pytest.Pytester) -> None:
     node_ids = _write_pytest_examples(pytester)
     result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider", "-W", "error")
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
     for node_id in node_ids:
         result.stdout.fnmatch_lines([f"{node_id} PASSED*"])
     result.stdout.fnmatch_lines(["*wacht-mock rule coverage: * rule sides (*%)"])
@@ -131,11 +132,12 @@ def test_readme_pytest_examples_against_a_real_deployment(pytester: pytest.Pytes
         f"--wacht-base-url={deployment.url}",
         f"--wacht-gateway-url={deployment.url}",
     )
-    result.assert_outcomes(passed=1, skipped=5)
+    result.assert_outcomes(passed=1, skipped=6)
     reasons = {
         "test_wacht_mock_example.py": "journal needs wacht-mock (the request journal)",
         "test_wacht_server_example.py": "mock needs wacht-mock (the in-process mock behind wacht_server)",
         "test_marker_example.py": "@pytest.mark.wacht(plan=...) needs wacht-mock (seeding)",
+        "test_journal_example.py": "add_app needs wacht-mock (seeding)",
         "test_fault_example.py": "add_app needs wacht-mock (seeding)",
         "test_frozen_time_example.py": "@pytest.mark.wacht(now=...) needs wacht-mock (the virtual clock)",
     }

@@ -1,7 +1,8 @@
 """Injected faults: what a flaky network or a flaky Wacht does to a client, on purpose and replayably.
 
-Each fault targets one vendor operation (or every one), fires for its first ``count`` matching requests or with
-probability ``ratio`` drawn from its own seeded generator, and is one of:
+Each fault targets one vendor operation (or every one), fires for its first ``count`` matching requests, or with
+probability ``ratio`` drawn from its own seeded generator, or (given neither) for every matching request until it
+is removed, and is one of:
 
 * ``error`` — answer ``status`` in the vendor envelope (the message production's normaliser would write);
 * ``latency`` — wait ``latency_ms`` of real time, then answer normally (in-process, a client whose read timeout
@@ -59,8 +60,11 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise UsageError(f"fault kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
-        if (self.count is None) == (self.ratio is None):
-            raise UsageError("a fault needs exactly one of count (first N requests) or ratio (0..1)")
+        if self.count is not None and self.ratio is not None:
+            raise UsageError(
+                "a fault takes count (first N requests) or ratio (0..1), not both; neither fires it for every"
+                " matching request until it is removed"
+            )
         if self.count is not None and (not _is_int(self.count) or self.count < 0):
             raise UsageError(f"fault count must be a non-negative integer, got {self.count!r}")
         if self.ratio is not None and (not _is_number(self.ratio) or not 0 <= self.ratio <= 1):
@@ -86,7 +90,7 @@ class Fault:
         if self.count is not None:
             if self.fired >= self.count:
                 return False
-        elif self._rng.random() >= (self.ratio or 0.0):
+        elif self.ratio is not None and self._rng.random() >= self.ratio:
             return False
         self.fired += 1
         return True

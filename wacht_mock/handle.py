@@ -92,7 +92,8 @@ class WachtHandle(Protocol):
         """The active faults."""
 
     def add_fault(self, kind: FaultKind, **options: Any) -> Fault:
-        """Inject a fault (see ``wacht_mock.faults``)."""
+        """Inject a fault (see ``wacht_mock.faults``); with neither ``count`` nor ``ratio`` it fires for every
+        matching request until it is removed."""
 
     # Seeding (what the console would have made; kept across reset)
 

@@ -1,28 +1,38 @@
-"""The request journal: every vendor request with its operation, status and the rules that fired, and
-assertion helpers whose failures explain the nearest miss in vendor terms.
+"""The request journal: every vendor request with what was sent (method, path and query, headers, body), what it
+answered (status, body), the rules that fired, and assertion helpers whose failures explain the nearest miss in
+vendor terms.
 
 A ring: it keeps the last ``size`` entries (10,000 by default), so a server that runs for days holds a bounded
 amount. Each entry gets an ``id`` one above the previous one's, never reused by the same harness (a reset starts
 a new journal that goes on counting), so a client paging backwards with ``before=<id>`` never sees an entry twice.
+
+Secrets never reach it: credentials and anything shaped like a key secret are cut to prefix and suffix when an
+entry is recorded (``wacht_mock.redact``), in the request and in the answer alike.
 """
 
 from __future__ import annotations
 
+import json as jsonlib
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+from .journal_match import NOT_GIVEN, check_query_matcher, json_differences, query_differences
 from .rules import Firing
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
-    """One request the mock answered."""
+    """One request the mock answered. ``path`` is the path as sent, without the query; ``url`` adds the query."""
 
     operation: str | None
     method: str
@@ -35,6 +45,57 @@ class JournalEntry:
     """Its place in the journal, from 1 (0 until recorded); ids only grow."""
     at: datetime | None = field(default=None, compare=False)
     """The virtual clock's instant when it was recorded."""
+    query: str = field(default="", compare=False)
+    """The raw query string, without the ``?`` (secrets redacted)."""
+    headers: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    """The request headers as sent, names lowercase (credentials and secrets redacted)."""
+    body: bytes = field(default=b"", compare=False)
+    """The request body the operation read (empty when it reads none; secrets redacted)."""
+    response_body: bytes = field(default=b"", compare=False)
+    """The answer's body (empty for a dropped connection or HEAD; secrets redacted)."""
+    response_type: str | None = field(default=None, compare=False)
+    """The answer's ``Content-Type``."""
+    origin: str = field(default="", compare=False)
+    """``scheme://host`` the request was sent to, when known."""
+
+    @property
+    def url(self) -> str:
+        """The path with its query: ``/api-auth/apps?limit=2``."""
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+    @property
+    def json(self) -> Any:
+        """The request body parsed as JSON; None when there is none or it is not JSON."""
+        return _parse(self.body)
+
+    @property
+    def response_json(self) -> Any:
+        """The answer's body parsed as JSON; None when there is none or it is not JSON (the gateway's plain text)."""
+        return _parse(self.response_body)
+
+    @property
+    def request(self) -> httpx.Request:
+        """The request as an ``httpx.Request`` (like respx's ``route.calls.last.request``): ``.method``, ``.url``
+        (``.url.params``), ``.headers``, ``.content``; ``json.loads(request.content)`` for the body."""
+        import httpx
+
+        return httpx.Request(
+            self.method,
+            self.origin + self.url,
+            headers=[(k.encode(), v.encode()) for k, v in self.headers],
+            content=self.body,
+        )
+
+    @property
+    def response(self) -> httpx.Response | None:
+        """The answer as an ``httpx.Response`` (``.status_code``, ``.json()``, ``.text``); None when the connection
+        was dropped instead."""
+        import httpx
+
+        if self.status == 0:
+            return None
+        headers = [("content-type", self.response_type)] if self.response_type is not None else []
+        return httpx.Response(self.status, headers=headers, content=self.response_body, request=self.request)
 
     @property
     def denied_by(self) -> str | None:
@@ -43,7 +104,7 @@ class JournalEntry:
 
     def describe(self) -> str:
         """``POST /api-auth/apps/x/keys returned 404: API key app not found (rule apps.lookup.not_found)``."""
-        text = f"{self.method} {self.path} returned {self.status}"
+        text = f"{self.method} {self.url} returned {self.status}"
         if self.fault is not None:
             return f"{text}: injected fault {self.fault}"
         if self.message is not None:
@@ -51,6 +112,27 @@ class JournalEntry:
         if self.denied_by is not None:
             text += f" (rule {self.denied_by})"
         return text
+
+    def differences(
+        self, *, status: int | None = None, json: Any = NOT_GIVEN, query: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """How this entry falls short of the matchers (``status``, ``json=`` and ``query=`` subsets, see
+        ``wacht_mock.journal_match``): ``["json.name was 'a', expected 'b'"]``; empty when it matches."""
+        found = [] if status is None or self.status == status else [f"status was {self.status}, expected {status}"]
+        if json is not NOT_GIVEN:
+            found += json_differences(self.json, json)
+        if query is not None:
+            found += query_differences(self.query, query)
+        return found
+
+
+def _parse(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return jsonlib.loads(body)
+    except ValueError:
+        return None
 
 
 class Journal:
@@ -114,19 +196,61 @@ class Journal:
         with self._lock:
             return len(self._entries)
 
-    def calls(self, operation: str, *, status: int | None = None) -> list[JournalEntry]:
-        """Entries for a vendor operation (``createApiKey``), optionally with one status."""
-        return [e for e in self.entries if e.operation == operation and (status is None or e.status == status)]
+    def calls(
+        self,
+        operation: str,
+        *,
+        status: int | None = None,
+        json: Any = NOT_GIVEN,
+        query: Mapping[str, Any] | None = None,
+    ) -> list[JournalEntry]:
+        """Entries for a vendor operation (``createApiKey``), optionally only those that answered ``status`` and
+        whose body or query match ``json=`` / ``query=`` (subsets, see ``wacht_mock.journal_match``). Each has
+        ``.request`` and ``.response`` as respx's calls do. An unknown operation is a UsageError."""
+        _check_operation(operation)
+        check_query_matcher(query)
+        return [
+            e
+            for e in self.entries
+            if e.operation == operation and not e.differences(status=status, json=json, query=query)
+        ]
 
-    def assert_called(self, operation: str, *, times: int | None = None, status: int | None = 200) -> None:
-        """Assert the operation succeeded (or answered ``status``; None for any) at least once, or ``times`` times."""
-        matching = self.calls(operation, status=status)
+    def last(
+        self,
+        operation: str,
+        *,
+        status: int | None = None,
+        json: Any = NOT_GIVEN,
+        query: Mapping[str, Any] | None = None,
+    ) -> JournalEntry:
+        """The newest entry ``calls`` gives: ``journal.last("createApiKey").request.url``. An AssertionError that
+        says what was received instead when there is none."""
+        found = self.calls(operation, status=status, json=json, query=query)
+        if not found:
+            raise AssertionError(f"no {operation} in the journal.\n{self._context(operation, status, json, query)}")
+        return found[-1]
+
+    def assert_called(
+        self,
+        operation: str,
+        *,
+        times: int | None = None,
+        status: int | None = 200,
+        json: Any = NOT_GIVEN,
+        query: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Assert the operation succeeded (or answered ``status``; None for any) at least once, or ``times`` times;
+        with ``json=`` / ``query=``, only requests whose body or query contain those fields count. A failure names
+        the nearest miss and the field that differed."""
+        matching = self.calls(operation, status=status, json=json, query=query)
         if (times is None and matching) or (times is not None and len(matching) == times):
             return
         wanted = "at least once" if times is None else f"{times} time{'s' if times != 1 else ''}"
         answered = f" answering {status}" if status is not None else ""
+        matched = _matchers_text(json, query)
         raise AssertionError(
-            f"expected {operation}{answered} {wanted}, got {len(matching)}.\n{self._context(operation)}"
+            f"expected {operation}{answered}{matched} {wanted}, got {len(matching)}.\n"
+            + self._context(operation, status, json, query)
         )
 
     def assert_not_called(self, operation: str) -> None:
@@ -136,13 +260,33 @@ class Journal:
             lines = "\n".join(f"  {e.describe()}" for e in seen)
             raise AssertionError(f"expected no {operation}, got {len(seen)}:\n{lines}")
 
-    def _context(self, operation: str) -> str:
+    def _context(self, operation: str, status: int | None, json: Any, query: Mapping[str, Any] | None) -> str:
         entries = self.entries
         if not entries:
             return "The mock received no requests."
-        misses = [e for e in entries if e.operation == operation]
         lines = [f"  {e.operation or '(no operation)'}: {e.describe()}" for e in entries]
         text = "Requests received instead:\n" + "\n".join(lines)
-        if misses:
-            text = f"Nearest miss: {misses[-1].describe()}\n" + text
-        return text
+        misses = [e for e in entries if e.operation == operation]
+        if not misses:
+            return text
+        if json is NOT_GIVEN and query is None:
+            return f"Nearest miss: {misses[-1].describe()}\n" + text
+        scored = [(len(e.differences(status=status, json=json, query=query)), -i, e) for i, e in enumerate(misses)]
+        nearest = min(scored, key=lambda s: (s[0], s[1]))[2]
+        fields = nearest.differences(json=json, query=query)
+        described = nearest.describe()
+        if fields:
+            plain = nearest.message is None and nearest.fault is None
+            described += (": " if plain else "; ") + ", ".join(fields)
+        return f"Nearest miss: {described}\n" + text
+
+
+def _matchers_text(json: Any, query: Mapping[str, Any] | None) -> str:
+    parts = ([f"json={json!r}"] if json is not NOT_GIVEN else []) + ([f"query={dict(query)!r}"] if query else [])
+    return f" with {' and '.join(parts)}" if parts else ""
+
+
+def _check_operation(operation: object) -> None:
+    from .faults import check_operation  # faults reaches the http layer, which imports this module
+
+    check_operation(operation)

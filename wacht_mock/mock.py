@@ -123,7 +123,11 @@ class WachtMock:
 
     def add_fault(self, kind: FaultKind, **options: Any) -> Fault:
         """Inject a fault (see ``wacht_mock.faults``): e.g. ``add_fault("error", operation="createApiKey",
-        status=503, count=1)`` or ``add_fault("lost_response", operation="rotateApiKeyForApp", ratio=0.5, seed=7)``."""
+        status=503, count=1)`` or ``add_fault("lost_response", operation="rotateApiKeyForApp", ratio=0.5, seed=7)``.
+        ``count=N`` fires for the first N matching requests, ``ratio`` for a seeded share of them; with neither the
+        fault fires for every matching request until it is removed (``faults.remove(fault.id)``, ``reset()``).
+        ``operation`` must be an operationId (a UsageError lists them, with a "did you mean"); left out, the
+        fault matches every operation."""
         return self.faults.add(Fault(kind, **options))
 
     def reset(self) -> None:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,7 +23,8 @@ from ..domain.backend import Backend
 from ..errors import VendorError
 from ..harness import Harness
 from ..journal import JournalEntry
-from ..rules import recording
+from ..redact import redact_bytes, redact_headers, redact_text
+from ..rules import Firing, recording
 from . import control, gateway, handlers  # noqa: F401  (importing the handlers declares the operations)
 from .axum import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH, normaliser_message, path_text
 from .commit import CommitWrites
@@ -34,6 +36,8 @@ from .responses import Answer, method_not_allowed, rejection, reply_response
 log = logging.getLogger("wacht_mock")
 JOURNAL_SCOPE_KEY = "wacht_mock.journal_entry"
 """Where a vendor request's journal entry is left in its ASGI scope, for wrappers such as the request log."""
+BODY_SCOPE_KEY = "wacht_mock.request_body"
+"""Where the pipeline leaves the request body it read, for the journal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +105,9 @@ class VendorApi:
                 lambda: self.answer(request, route, params, op),
                 held if op is not None and op.takes_body else None,
             )
-        status = 0 if answer.dropped else answer.response.status_code
-        at = self.backend.clock.now()
-        entry = JournalEntry(name, request.method, path, status, tuple(firings), answer.message, answer.fault, at=at)
-        scope[JOURNAL_SCOPE_KEY] = self.harness.journal.record(entry)
+        scope[JOURNAL_SCOPE_KEY] = self.harness.journal.record(
+            _entry(scope, name, path, tuple(firings), answer, self.backend.clock.now())
+        )
         if answer.dropped:
             await faults.drop(send)
         await _send(answer, scope, receive, send)
@@ -130,6 +133,7 @@ class VendorApi:
                     METHOD_NOT_ALLOWED.deny()
                 if router.normalised:
                     METHOD_NOT_ALLOWED.allow()
+                request.scope[BODY_SCOPE_KEY] = body
                 call = Call(
                     self.backend,
                     caller,
@@ -147,6 +151,33 @@ class VendorApi:
             failure = VendorError(500, normaliser_message(500))
             return Answer(rejection(route.router if route is not None else BACKEND, failure), name)
         return Answer(reply_response(reply), name, reply.message)
+
+
+def _entry(
+    scope: Scope, name: str | None, path: str, firings: tuple[Firing, ...], answer: Answer, at: datetime
+) -> JournalEntry:
+    """The journal's record of one request and its answer, secrets redacted."""
+    response = answer.response
+    status = 0 if answer.dropped else response.status_code
+    headers = redact_headers(scope["headers"])
+    host = headers[0][1] if headers and headers[0][0] == "host" else dict(headers).get("host")
+    sent = not answer.dropped and scope["method"] != "HEAD"
+    return JournalEntry(
+        name,
+        scope["method"],
+        path,
+        status,
+        firings,
+        redact_text(answer.message) if answer.message is not None else None,
+        answer.fault,
+        at=at,
+        query=redact_text(scope.get("query_string", b"").decode("latin-1")),
+        headers=headers,
+        body=redact_bytes(scope.get(BODY_SCOPE_KEY, b"")),
+        response_body=redact_bytes(bytes(response.body)) if sent else b"",
+        response_type=response.media_type if not answer.dropped else None,
+        origin=f"{scope['scheme']}://{host}" if host else "",
+    )
 
 
 async def _send(answer: Answer, scope: Scope, receive: Receive, send: Send) -> None:

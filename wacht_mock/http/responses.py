@@ -296,18 +296,38 @@ def clock_json(clock: VirtualClock) -> dict[str, Any]:
 
 
 def journal_entry_json(e: JournalEntry) -> dict[str, Any]:
-    """One journal entry: its id, time, operation, request, answer, fault and the rules that fired."""
+    """One journal entry: its id, time, operation, request (path, query, headers, body), answer (status, body),
+    fault and the rules that fired. Bodies are JSON when they parse, else text, else null; the journal redacted
+    every secret when it recorded the entry."""
+    headers: dict[str, str] = {}
+    for name, value in e.headers:
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return {
         "id": e.id,
         "at": format_timestamp(e.at) if e.at is not None else None,
         "operation": e.operation,
         "method": e.method,
         "path": e.path,
+        "query": e.query,
+        "url": e.url,
+        "headers": headers,
+        "request_body": _body_json(e.body),
         "status": e.status,
+        "response_body": _body_json(e.response_body),
         "message": e.message,
         "fault": e.fault,
         "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
     }
+
+
+def _body_json(body: bytes) -> Any:
+    """A recorded body as the journal's JSON shows it: parsed JSON, else its text, else null when empty."""
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", errors="replace")
 
 
 def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:

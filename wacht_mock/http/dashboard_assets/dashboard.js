@@ -243,7 +243,7 @@ function renderFaults(faults) {
   }
   list.replaceChildren(...faults.map((f) => {
     const what = `${faultText(f)} on ${f.operation || "every operation"}`;
-    const left = f.remaining != null ? `${f.remaining} left` : (f.ratio != null ? `ratio ${f.ratio}` : "");
+    const left = f.remaining != null ? `${f.remaining} left` : (f.ratio != null ? `ratio ${f.ratio}` : "until removed");
     const remove = f.id !== undefined
       ? h("button", { type: "button", class: "small danger", "aria-label": `Remove fault ${what}`,
         onclick: () => act("Fault removed.", () => write("DELETE", `/_mock/faults/${encodeURIComponent(f.id)}`)) }, "Remove")
@@ -292,9 +292,11 @@ function showDetail(e) {
   ui.selected = e;
   ui.rendered.journal = null;
   const panel = document.getElementById("journal-detail");
-  const rows = [["Method", e.method], ["Path", e.path], ["Status", e.status === 0 ? "connection dropped" : e.status],
+  const rows = [["Method", e.method], ["Path", e.url || e.path], ["Status", e.status === 0 ? "connection dropped" : e.status],
     ["Operation", e.operation || "—"], ["Message", e.message || "—"], ["Fault", e.fault || "—"]];
-  const bodies = [["Request body", e.request_body], ["Response body", e.response_body]]
+  const headers = e.headers && Object.keys(e.headers).length
+    ? Object.entries(e.headers).map(([name, value]) => `${name}: ${value}`).join("\n") : null;
+  const bodies = [["Request headers", headers], ["Request body", e.request_body], ["Response body", e.response_body]]
     .filter(([, body]) => body !== undefined && body !== null)
     .map(([label, body]) => [h("h3", {}, label), h("pre", {}, typeof body === "string" ? body : JSON.stringify(body, null, 2))]);
   panel.replaceChildren(
@@ -305,7 +307,7 @@ function showDetail(e) {
     e.rules.length
       ? h("ul", { class: "rules" }, e.rules.map((r) => h("li", {}, h("code", { class: `rule ${r.outcome}` }, r.rule), h("span", { class: "outcome" }, r.outcome))))
       : h("p", { class: "empty" }, "No vendor rule fired."),
-    bodies.length ? bodies : h("p", { class: "empty" }, "The journal does not keep request or response bodies."));
+    ...(bodies.length ? bodies.flat() : [h("p", { class: "empty" }, "No headers or bodies were recorded.")]));
   panel.hidden = false;
   refresh();
 }
