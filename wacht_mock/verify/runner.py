@@ -24,6 +24,7 @@ import yaml
 from ..errors import UsageError
 from ..real import RealWacht
 from .matching import mismatches
+from .reach import check_reachable
 from .report import Report, ScenarioResult, StepFailure
 from .scenario import Requirement, Scenario, ScenarioError, Step
 
@@ -104,8 +105,12 @@ def verify(
     mock's journal, that a step fires the rules it names).
 
     Scenarios needing ``burst`` run last: once the backend API's rate limit trips, nothing else can pass.
-    Raises ``UsageError`` when the target cannot be reached or refuses the API key.
+    Raises ``UsageError`` when the target cannot be reached or refuses the API key: the base URL and the gateway
+    URL are each checked before any scenario runs, so an unreachable one is never reported as drift.
     """
+    check_reachable(target.base_url, "--base-url", timeout=target.timeout)
+    if target.gateway_url is not None:
+        check_reachable(target.gateway_url, "--gateway-url", timeout=target.timeout)
     run = run_id or uuid.uuid4().hex[:8]
     probe = _probe_plan(target, run) if any("growth" in s.requires for s in scenarios) else None
     ordered = sorted(scenarios, key=lambda s: "burst" in s.requires)
@@ -165,6 +170,7 @@ def _run_scenario(
     result = ScenarioResult(scenario, "pass")
     try:
         with handle.client() as api:
+            api.timeout = httpx.Timeout(target.timeout)
             for index, step in enumerate(scenario.steps, start=1):
                 on_step(scenario, index, "start")
                 problems = _run_step(target, step, values, gateway if step.to_gateway else api)
