@@ -25,11 +25,13 @@ from ..errors import UsageError
 from ..real import RealWacht
 from .matching import mismatches
 from .reach import check_reachable
+from .redact import redact
 from .report import Report, ScenarioResult, StepFailure
 from .scenario import Requirement, Scenario, ScenarioError, Step
 
 StepHook = Callable[[Scenario, int, Literal["start", "end"]], None]
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SHOWN = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,17 +179,53 @@ def _run_scenario(
                 on_step(scenario, index, "end")
                 result.steps_run = index
                 if problems:
-                    request = _request_line(step, values)
                     result.outcome = "fail" if step.divergence is None else "known"
-                    result.failure = StepFailure(index, request, problems, step.rules)
+                    result.failure = _failure(index, step, values, problems)
                     break
     except (httpx.HTTPError, ScenarioError) as exc:
-        step = scenario.steps[result.steps_run]
         result.outcome = "fail"
-        result.failure = StepFailure(result.steps_run + 1, step.request, [f"{type(exc).__name__}: {exc}"], step.rules)
+        index = result.steps_run + 1
+        result.failure = _failure(index, scenario.steps[index - 1], values, [f"{type(exc).__name__}: {exc}"])
     finally:
         result.cleanup_problems = handle.cleanup()
     return result
+
+
+def _failure(index: int, step: Step, values: Mapping[str, Any], problems: list[str]) -> StepFailure:
+    """The failing step as sent (request line and body), with every secret in it or in the answer redacted."""
+    try:
+        request, sent = _request_line(step, values), _sent(step, values)
+    except ScenarioError:  # the step could not be built, so nothing was sent
+        request, sent = step.request, None
+    return StepFailure(
+        index,
+        redact(request),
+        [redact(p) for p in problems],
+        step.rules,
+        sent=None if sent is None else redact(sent),
+    )
+
+
+def _sent(step: Step, values: Mapping[str, Any]) -> str | None:
+    """The body the step sent, as text (long ones cut); ``None`` when it sent none."""
+    content = _content(step, values)
+    if content is None:
+        return None
+    text = content.decode("utf-8", "replace")
+    padded = f" (padded with spaces to {step.pad_to} bytes)" if step.pad_to is not None else ""
+    text = text.rstrip(" ") if padded else text
+    return (text if len(text) <= _SHOWN else text[:_SHOWN] + "…") + padded
+
+
+def _content(step: Step, values: Mapping[str, Any]) -> bytes | None:
+    content: bytes | None = None
+    if step.has_body:
+        content = json.dumps(_substitute(step.body, values), separators=(",", ":")).encode()
+    elif step.raw is not None:
+        content = _substitute(step.raw, values).encode()
+    if step.pad_to is not None:
+        content = (content or b"").ljust(step.pad_to, b" ")
+    return content
 
 
 def _variables(target: Target, prefix: str) -> dict[str, Any]:
@@ -232,15 +270,8 @@ def _send(target: Target, step: Step, values: Mapping[str, Any], client: httpx.C
     base = target.gateway_url if step.to_gateway else target.base_url
     assert base is not None
     url = base.rstrip("/") + _substitute(step.path, values)
-    content: bytes | None = None
-    headers: dict[str, str | None] = {}
-    if step.has_body:
-        content = json.dumps(_substitute(step.body, values), separators=(",", ":")).encode()
-        headers["content-type"] = "application/json"
-    elif step.raw is not None:
-        content = _substitute(step.raw, values).encode()
-    if step.pad_to is not None:
-        content = (content or b"").ljust(step.pad_to, b" ")
+    content = _content(step, values)
+    headers: dict[str, str | None] = {"content-type": "application/json"} if step.has_body else {}
     headers.update(_substitute(step.headers, values))
     query = _query(step, values)
     request = client.build_request(step.method, url, params=query or None, content=content)
