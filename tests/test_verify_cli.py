@@ -284,3 +284,23 @@ def test_a_fail_shows_the_body_sent_beside_expected_and_got_with_secrets_redacte
     assert f'"name":"key {shown}"' in lines[at + 2]
     assert secret not in out and secret[3:] not in out
 
+
+def test_counts_are_grammatical(live: LiveWacht, capsys: pytest.CaptureFixture[str]) -> None:
+    name = next(s.name for s in SCENARIOS if set(s.requires) <= {"growth"})
+    assert main(verify_args(live.url, live.mock.secret, "--only", name)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"wacht-mock verify: 1 scenario against {live.url}"
+    assert out[-1] == "scenarios: 1 passed, 0 failed, 0 skipped"
+
+
+def test_burst_says_what_it_needs_in_help_and_readme(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    burst = help_text[help_text.index("--burst also") : help_text.index("--scenarios DIR scenario")]
+    for need in ("needs --starter-api-key", "1000 calls a minute", "up to 1100 calls", "429 for up to a minute"):
+        assert need in burst, burst
+    readme = (TARGET.parents[1] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("|") and "`--burst`" in line)
+    for need in ("`--starter-api-key KEY`", "1100", "429", "nothing is created"):
+        assert need in row, row

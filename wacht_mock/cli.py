@@ -82,13 +82,19 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--api-key", metavar="KEY", help="the deployment's backend secret (default: $WACHT_API_KEY)")
     verify.add_argument("--gateway-url", metavar="URL", help=f"the gateway, e.g. {GATEWAY_URL}")
     verify.add_argument(
-        "--starter-api-key", metavar="KEY", help="a secret of a deployment not on Growth (for the plan-gate scenario)"
+        "--starter-api-key",
+        metavar="KEY",
+        help="a secret of a second deployment, not on Growth (for the plan-gate scenario and --burst)",
     )
     verify.add_argument(
         "--context", metavar="FILE", help="YAML naming the target's seeded user, organizations and workspaces"
     )
     verify.add_argument(
-        "--burst", action="store_true", help="also trip the backend API's rate limit (over 1000 requests, run last)"
+        "--burst",
+        action="store_true",
+        help="also trip the backend API's rate limit (1000 calls a minute); needs --starter-api-key: that "
+        "deployment gets GET /api-auth/apps until it answers 429 (up to 1100 calls, nothing created) and answers "
+        "429 for up to a minute after; runs last",
     )
     verify.add_argument("--scenarios", metavar="DIR", help="scenario directory (default: the ones wacht-mock ships)")
     verify.add_argument("--only", metavar="NAME", action="append", help="run only these scenarios (repeatable)")
@@ -252,7 +258,8 @@ def verify(args: argparse.Namespace) -> int:
         burst=args.burst,
         timeout=args.timeout,
     )
-    print(f"wacht-mock verify: {len(scenarios)} scenarios against {args.base_url}", flush=True)
+    count = f"{len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}"
+    print(f"wacht-mock verify: {count} against {args.base_url}", flush=True)
     report = run(target, scenarios, echo=lambda line: print(line, flush=True))
     for line in report.summary_lines():
         print(line)
