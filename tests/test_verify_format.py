@@ -153,3 +153,16 @@ def test_a_known_line_cites_the_register_this_installation_ships(
     assert register.cite("json-array-body") == (
         f"json-array-body, but the register {tmp_path / 'gone.yaml'} cannot be read (FileNotFoundError)"
     )
+
+
+def test_long_answers_are_redacted_before_they_are_cut() -> None:
+    from wacht_mock.verify.runner import _excerpt
+
+    secret = "wm_live_" + "Q" * 39 + "k3y9"
+    near_the_cut = "x" * 280 + f' "{secret}" ' + "y" * 100
+    shown = _excerpt(near_the_cut)
+    assert shown == "x" * 280 + ' "wm_live_…k3y9" ' + "y" * 3 + "..."
+    assert "Q" * 10 not in shown
+    (listed,) = mismatches([], ["z" * 130, secret])
+    assert listed.startswith('body: expected 0 items, got 2: ["') and "wm_live_…k3y9" in listed
+    assert "Q" * 10 not in listed

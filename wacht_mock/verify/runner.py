@@ -213,8 +213,13 @@ def _sent(step: Step, values: Mapping[str, Any]) -> str | None:
         return None
     text = content.decode("utf-8", "replace")
     padded = f" (padded with spaces to {step.pad_to} bytes)" if step.pad_to is not None else ""
-    text = text.rstrip(" ") if padded else text
-    return (text if len(text) <= _SHOWN else text[:_SHOWN] + "…") + padded
+    return _excerpt(text.rstrip(" ") if padded else text, _SHOWN) + padded
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    """``text`` redacted, then cut to ``limit`` characters (in that order, so no secret is cut into view)."""
+    text = redact(text)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _content(step: Step, values: Mapping[str, Any]) -> bytes | None:
@@ -287,12 +292,12 @@ def _check(step: Step, values: Mapping[str, Any], answer: httpx.Response) -> lis
     expect = step.expect
     problems: list[str] = []
     if answer.status_code != expect.status:
-        problems.append(f"status: expected {expect.status}, got {answer.status_code}: {answer.text[:300]}")
+        problems.append(f"status: expected {expect.status}, got {answer.status_code}: {_excerpt(answer.text)}")
     if expect.has_body:
         try:
             body = answer.json()
         except ValueError:
-            problems.append(f"body: expected JSON, got {answer.text[:300]!r}")
+            problems.append(f"body: expected JSON, got {_excerpt(answer.text)!r}")
         else:
             problems += mismatches(_substitute(expect.body, values), body)
     if expect.text is not None:
@@ -308,7 +313,7 @@ def _save(step: Step, values: dict[str, Any], answer: httpx.Response) -> list[st
     try:
         body: Any = answer.json()
     except ValueError:
-        return [f"save: the answer is not JSON: {answer.text[:300]!r}"]
+        return [f"save: the answer is not JSON: {_excerpt(answer.text)!r}"]
     for name, path in step.save.items():
         value = body
         for part in path.split("."):
