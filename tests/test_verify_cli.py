@@ -16,6 +16,7 @@ from test_verify_scenarios import SCENARIOS, TARGET
 
 from wacht_mock import LiveWacht, WachtMock, all_rules
 from wacht_mock.cli import main
+from wacht_mock.contract_files import DIVERGENCES, contract_path
 from wacht_mock.rules import Rule
 
 ALTERED = "keys.revoke.only_active"
@@ -204,13 +205,17 @@ def test_a_registered_divergence_is_reported_but_does_not_fail(
     )
     assert main(verify_args(live.url, live.mock.secret, "--scenarios", str(tmp_path))) == 0
     out = capsys.readouterr().out.splitlines()
+    from wacht_mock.verify.register import register_ids
+
+    register = contract_path(DIVERGENCES)  # the register this installation ships (in a wheel: inside the package)
     assert out[1:4] == [
         "KNOWN  negative-offset: step 1 GET /api-auth/apps?offset=-1",
-        "        differs as registered: contracts/divergences.yaml app-list-negative-limit-or-offset",
+        f"        differs as registered: app-list-negative-limit-or-offset in {register}",
         'status: expected 200, got 400: {"errors":[{"message":"Bad request","code":400}]}'.join(["        ", ""]),
     ]
     assert out[-1] == "scenarios: 0 passed, 0 failed, 1 as registered, 0 skipped"
     assert "  KNOWN  apps.list.negative_limit_or_offset_is_400  (negative-offset)" in out
+    assert register.is_absolute() and "app-list-negative-limit-or-offset" in register_ids(register)
 
 
 def test_an_interrupted_run_is_not_a_pass(live: LiveWacht, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,6 +254,54 @@ def test_scenario_mistakes_fail_that_scenario_with_the_reason(
         in out
     )
     assert (
-        "FAIL  text-to-save: step 1 POST /v1/authz/check\n        save: the answer is not JSON: 'Invalid API key'\n"
-        in out
+        "FAIL  text-to-save: step 1 POST /v1/authz/check\n"
+        '        sent: {"principal":{"type":"api_key","value":"sk_test_…AAAA"},"resource":"/r","method":"GET"}\n'
+        "        save: the answer is not JSON: 'Invalid API key'\n" in out
     )
+
+
+def test_a_fail_shows_the_body_sent_beside_expected_and_got_with_secrets_redacted(
+    live: LiveWacht, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "sent.yaml").write_text(
+        "scenarios:\n  - name: sent\n    about: the app's name carries the backend secret, sent and echoed back\n"
+        "    requires: [growth]\n    steps:\n"
+        "      - request: POST /api-auth/apps\n"
+        "        body: {app_slug: '${prefix}a', name: 'key ${api_key}', key_prefix: wm}\n"
+        "        expect: {status: 400}\n"
+        "        rules: [apps.create.requires_growth_plan]\n"
+    )
+    assert main(verify_args(live.url, live.mock.secret, "--scenarios", str(tmp_path))) == 1
+    out = capsys.readouterr().out
+    secret = live.mock.secret
+    shown = f"{secret[:3]}…{secret[-4:]}"
+    lines = out.splitlines()
+    at = lines.index(next(line for line in lines if line.startswith("FAIL  sent: step 1 POST /api-auth/apps")))
+    assert re.fullmatch(
+        rf'        sent: \{{"app_slug":"wm\w+-\w+-a","name":"key {re.escape(shown)}","key_prefix":"wm"\}}',
+        lines[at + 1],
+    ), lines[at + 1]
+    assert lines[at + 2].startswith("        status: expected 400, got 200: {")
+    assert f'"name":"key {shown}"' in lines[at + 2]
+    assert secret not in out and secret[3:] not in out
+
+
+def test_counts_are_grammatical(live: LiveWacht, capsys: pytest.CaptureFixture[str]) -> None:
+    name = next(s.name for s in SCENARIOS if set(s.requires) <= {"growth"})
+    assert main(verify_args(live.url, live.mock.secret, "--only", name)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"wacht-mock verify: 1 scenario against {live.url}"
+    assert out[-1] == "scenarios: 1 passed, 0 failed, 0 skipped"
+
+
+def test_burst_says_what_it_needs_in_help_and_readme(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    burst = help_text[help_text.index("--burst also") : help_text.index("--scenarios DIR scenario")]
+    for need in ("needs --starter-api-key", "1000 calls a minute", "up to 1100 calls", "429 for up to a minute"):
+        assert need in burst, burst
+    readme = (TARGET.parents[1] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("|") and "`--burst`" in line)
+    for need in ("`--starter-api-key KEY`", "1100", "429", "nothing is created"):
+        assert need in row, row

@@ -122,3 +122,47 @@ def test_files_load_in_name_order_and_remember_where_they_came_from(tmp_path: Pa
         ("second", "b.yaml", ["r.one"]),
     ]
     assert loaded[0].steps[0].method == "GET" and not loaded[0].steps[0].to_gateway
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Bearer sk_" + "A" * 39 + "x9Qz", "Bearer sk_…x9Qz"),
+        ('{"value":"' + SECRET + '"}', '{"value":"sk_live_…9xyz"}'),
+        ("sk_" + "a_b-" * 9 + "c_d-x9Q", "sk_…-x9Q"),  # base64url bodies hold _ and -: the last 43 are the body
+        ("wm018414ae-052a25-keys", "wm018414ae-052a25-keys"),  # slugs and ids are not secrets
+        ("sk_" + "A" * 42, "sk_" + "A" * 42),  # one short of a secret
+    ],
+)
+def test_secrets_in_report_lines_keep_only_their_prefix_and_last_four(text: str, shown: str) -> None:
+    from wacht_mock.verify.redact import redact
+
+    assert redact(text) == shown
+
+
+def test_a_known_line_cites_the_register_this_installation_ships(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from wacht_mock.verify import register
+
+    shipped = register.register_path()
+    assert shipped.is_file() and shipped.is_absolute()
+    assert register.cite("json-array-body") == f"json-array-body in {shipped}"
+    assert register.cite("no-such-entry") == f"no-such-entry, which the register {shipped} does not list"
+    monkeypatch.setattr(register, "register_path", lambda: tmp_path / "gone.yaml")
+    assert register.cite("json-array-body") == (
+        f"json-array-body, but the register {tmp_path / 'gone.yaml'} cannot be read (FileNotFoundError)"
+    )
+
+
+def test_long_answers_are_redacted_before_they_are_cut() -> None:
+    from wacht_mock.verify.runner import _excerpt
+
+    secret = "wm_live_" + "Q" * 39 + "k3y9"
+    near_the_cut = "x" * 280 + f' "{secret}" ' + "y" * 100
+    shown = _excerpt(near_the_cut)
+    assert shown == "x" * 280 + ' "wm_live_…k3y9" ' + "y" * 3 + "..."
+    assert "Q" * 10 not in shown
+    (listed,) = mismatches([], ["z" * 130, secret])
+    assert listed.startswith('body: expected 0 items, got 2: ["') and "wm_live_…k3y9" in listed
+    assert "Q" * 10 not in listed

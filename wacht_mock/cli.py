@@ -75,22 +75,36 @@ def _parser() -> argparse.ArgumentParser:
         help="run the scenario contracts against a backend (mock or real)",
         description="Run the scenario contracts against a backend, the real Wacht or a mock: one line per scenario, "
         "then a summary by rule. Exit status 0 when nothing failed (skips and registered divergences allowed), "
-        "1 on a mismatch or a cleanup problem, 2 when verify could not run.",
+        "1 on a mismatch or a cleanup problem (drift), 2 when verify could not run: a bad flag or file, the API key "
+        "refused, or --base-url or --gateway-url unreachable (checked before any scenario runs).",
     )
     verify.add_argument("--base-url", required=True, metavar="URL", help=f"the backend API, e.g. {API_URL}")
     verify.add_argument("--api-key", metavar="KEY", help="the deployment's backend secret (default: $WACHT_API_KEY)")
     verify.add_argument("--gateway-url", metavar="URL", help=f"the gateway, e.g. {GATEWAY_URL}")
     verify.add_argument(
-        "--starter-api-key", metavar="KEY", help="a secret of a deployment not on Growth (for the plan-gate scenario)"
+        "--starter-api-key",
+        metavar="KEY",
+        help="a secret of a second deployment, not on Growth (for the plan-gate scenario and --burst)",
     )
     verify.add_argument(
         "--context", metavar="FILE", help="YAML naming the target's seeded user, organizations and workspaces"
     )
     verify.add_argument(
-        "--burst", action="store_true", help="also trip the backend API's rate limit (over 1000 requests, run last)"
+        "--burst",
+        action="store_true",
+        help="also trip the backend API's rate limit (1000 calls a minute); needs --starter-api-key: that "
+        "deployment gets GET /api-auth/apps until it answers 429 (up to 1100 calls, nothing created) and answers "
+        "429 for up to a minute after; runs last",
     )
     verify.add_argument("--scenarios", metavar="DIR", help="scenario directory (default: the ones wacht-mock ships)")
     verify.add_argument("--only", metavar="NAME", action="append", help="run only these scenarios (repeatable)")
+    verify.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        default=30.0,
+        help="how long to wait for a connection or an answer (default 30)",
+    )
     return parser
 
 
@@ -101,6 +115,16 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0-65535, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
     return value
 
 
@@ -205,7 +229,8 @@ def _demo_keys(backend: Backend) -> list[str]:
 
 
 def verify(args: argparse.Namespace) -> int:
-    """Run the scenarios, print one line per scenario and the summary by rule; 1 on any mismatch."""
+    """Run the scenarios, print one line per scenario and the summary by rule; 1 on any mismatch (an unreachable
+    URL is a ``UsageError``, exit 2, raised before any scenario runs)."""
     from pathlib import Path
 
     from .http import app  # noqa: F401  (importing the routes declares every rule)
@@ -231,8 +256,10 @@ def verify(args: argparse.Namespace) -> int:
         starter_api_key=args.starter_api_key,
         context=TargetContext.load(args.context) if args.context else None,
         burst=args.burst,
+        timeout=args.timeout,
     )
-    print(f"wacht-mock verify: {len(scenarios)} scenarios against {args.base_url}", flush=True)
+    count = f"{len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''}"
+    print(f"wacht-mock verify: {count} against {args.base_url}", flush=True)
     report = run(target, scenarios, echo=lambda line: print(line, flush=True))
     for line in report.summary_lines():
         print(line)

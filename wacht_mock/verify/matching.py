@@ -20,6 +20,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from .redact import redact
+
 UNORDERED = "<unordered>"
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 _SECRET = re.compile(r"[A-Za-z0-9_-]*_[A-Za-z0-9_-]{43}")
@@ -97,5 +99,5 @@ def _marker_matches(marker: str, value: Any) -> bool:
 
 
 def _show(value: Any, limit: int = 160) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    text = redact(json.dumps(value, ensure_ascii=False))  # before the cut, so no secret is cut into view
     return text if len(text) <= limit else text[: limit - 3] + "..."

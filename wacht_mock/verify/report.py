@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .register import cite
 from .scenario import Scenario
 
 Outcome = Literal["pass", "fail", "known", "skip"]
@@ -19,6 +20,7 @@ class StepFailure:
     request: str
     problems: list[str]
     rules: list[str]
+    sent: str | None = None
 
 
 @dataclass(slots=True)
@@ -44,7 +46,9 @@ class ScenarioResult:
             head = [f"{self.outcome.upper():4}  {name}: step {f.index} {f.request}"]
             if self.outcome == "known":
                 divergence = self.scenario.steps[f.index - 1].divergence
-                head.append(f"        differs as registered: contracts/divergences.yaml {divergence}")
+                head.append(f"        differs as registered: {cite(str(divergence))}")
+            if f.sent is not None:
+                head.append(f"        sent: {f.sent}")
             head += [f"        {p}" for p in f.problems]
             if f.rules:
                 head.append(f"        rules: {', '.join(f.rules)}")

@@ -24,11 +24,14 @@ import yaml
 from ..errors import UsageError
 from ..real import RealWacht
 from .matching import mismatches
+from .reach import check_reachable
+from .redact import redact
 from .report import Report, ScenarioResult, StepFailure
 from .scenario import Requirement, Scenario, ScenarioError, Step
 
 StepHook = Callable[[Scenario, int, Literal["start", "end"]], None]
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_SHOWN = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +107,12 @@ def verify(
     mock's journal, that a step fires the rules it names).
 
     Scenarios needing ``burst`` run last: once the backend API's rate limit trips, nothing else can pass.
-    Raises ``UsageError`` when the target cannot be reached or refuses the API key.
+    Raises ``UsageError`` when the target cannot be reached or refuses the API key: the base URL and the gateway
+    URL are each checked before any scenario runs, so an unreachable one is never reported as drift.
     """
+    check_reachable(target.base_url, "--base-url", timeout=target.timeout)
+    if target.gateway_url is not None:
+        check_reachable(target.gateway_url, "--gateway-url", timeout=target.timeout)
     run = run_id or uuid.uuid4().hex[:8]
     probe = _probe_plan(target, run) if any("growth" in s.requires for s in scenarios) else None
     ordered = sorted(scenarios, key=lambda s: "burst" in s.requires)
@@ -165,23 +172,65 @@ def _run_scenario(
     result = ScenarioResult(scenario, "pass")
     try:
         with handle.client() as api:
+            api.timeout = httpx.Timeout(target.timeout)
             for index, step in enumerate(scenario.steps, start=1):
                 on_step(scenario, index, "start")
                 problems = _run_step(target, step, values, gateway if step.to_gateway else api)
                 on_step(scenario, index, "end")
                 result.steps_run = index
                 if problems:
-                    request = _request_line(step, values)
                     result.outcome = "fail" if step.divergence is None else "known"
-                    result.failure = StepFailure(index, request, problems, step.rules)
+                    result.failure = _failure(index, step, values, problems)
                     break
     except (httpx.HTTPError, ScenarioError) as exc:
-        step = scenario.steps[result.steps_run]
         result.outcome = "fail"
-        result.failure = StepFailure(result.steps_run + 1, step.request, [f"{type(exc).__name__}: {exc}"], step.rules)
+        index = result.steps_run + 1
+        result.failure = _failure(index, scenario.steps[index - 1], values, [f"{type(exc).__name__}: {exc}"])
     finally:
         result.cleanup_problems = handle.cleanup()
     return result
+
+
+def _failure(index: int, step: Step, values: Mapping[str, Any], problems: list[str]) -> StepFailure:
+    """The failing step as sent (request line and body), with every secret in it or in the answer redacted."""
+    try:
+        request, sent = _request_line(step, values), _sent(step, values)
+    except ScenarioError:  # the step could not be built, so nothing was sent
+        request, sent = step.request, None
+    return StepFailure(
+        index,
+        redact(request),
+        [redact(p) for p in problems],
+        step.rules,
+        sent=None if sent is None else redact(sent),
+    )
+
+
+def _sent(step: Step, values: Mapping[str, Any]) -> str | None:
+    """The body the step sent, as text (long ones cut); ``None`` when it sent none."""
+    content = _content(step, values)
+    if content is None:
+        return None
+    text = content.decode("utf-8", "replace")
+    padded = f" (padded with spaces to {step.pad_to} bytes)" if step.pad_to is not None else ""
+    return _excerpt(text.rstrip(" ") if padded else text, _SHOWN) + padded
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    """``text`` redacted, then cut to ``limit`` characters (in that order, so no secret is cut into view)."""
+    text = redact(text)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _content(step: Step, values: Mapping[str, Any]) -> bytes | None:
+    content: bytes | None = None
+    if step.has_body:
+        content = json.dumps(_substitute(step.body, values), separators=(",", ":")).encode()
+    elif step.raw is not None:
+        content = _substitute(step.raw, values).encode()
+    if step.pad_to is not None:
+        content = (content or b"").ljust(step.pad_to, b" ")
+    return content
 
 
 def _variables(target: Target, prefix: str) -> dict[str, Any]:
@@ -226,15 +275,8 @@ def _send(target: Target, step: Step, values: Mapping[str, Any], client: httpx.C
     base = target.gateway_url if step.to_gateway else target.base_url
     assert base is not None
     url = base.rstrip("/") + _substitute(step.path, values)
-    content: bytes | None = None
-    headers: dict[str, str | None] = {}
-    if step.has_body:
-        content = json.dumps(_substitute(step.body, values), separators=(",", ":")).encode()
-        headers["content-type"] = "application/json"
-    elif step.raw is not None:
-        content = _substitute(step.raw, values).encode()
-    if step.pad_to is not None:
-        content = (content or b"").ljust(step.pad_to, b" ")
+    content = _content(step, values)
+    headers: dict[str, str | None] = {"content-type": "application/json"} if step.has_body else {}
     headers.update(_substitute(step.headers, values))
     query = _query(step, values)
     request = client.build_request(step.method, url, params=query or None, content=content)
@@ -250,12 +292,12 @@ def _check(step: Step, values: Mapping[str, Any], answer: httpx.Response) -> lis
     expect = step.expect
     problems: list[str] = []
     if answer.status_code != expect.status:
-        problems.append(f"status: expected {expect.status}, got {answer.status_code}: {answer.text[:300]}")
+        problems.append(f"status: expected {expect.status}, got {answer.status_code}: {_excerpt(answer.text)}")
     if expect.has_body:
         try:
             body = answer.json()
         except ValueError:
-            problems.append(f"body: expected JSON, got {answer.text[:300]!r}")
+            problems.append(f"body: expected JSON, got {_excerpt(answer.text)!r}")
         else:
             problems += mismatches(_substitute(expect.body, values), body)
     if expect.text is not None:
@@ -271,7 +313,7 @@ def _save(step: Step, values: dict[str, Any], answer: httpx.Response) -> list[st
     try:
         body: Any = answer.json()
     except ValueError:
-        return [f"save: the answer is not JSON: {answer.text[:300]!r}"]
+        return [f"save: the answer is not JSON: {_excerpt(answer.text)!r}"]
     for name, path in step.save.items():
         value = body
         for part in path.split("."):
