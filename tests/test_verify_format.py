@@ -135,7 +135,7 @@ def test_files_load_in_name_order_and_remember_where_they_came_from(tmp_path: Pa
     ],
 )
 def test_secrets_in_report_lines_keep_only_their_prefix_and_last_four(text: str, shown: str) -> None:
-    from wacht_mock.verify.redact import redact
+    from wacht_mock.redact import redact_text as redact
 
     assert redact(text) == shown
 

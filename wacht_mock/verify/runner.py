@@ -23,9 +23,9 @@ import yaml
 
 from ..errors import UsageError
 from ..real import RealWacht
+from ..redact import redact_text as redact
 from .matching import mismatches
 from .reach import check_reachable
-from .redact import redact
 from .report import Report, ScenarioResult, StepFailure
 from .scenario import Requirement, Scenario, ScenarioError, Step
 
