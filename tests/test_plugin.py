@@ -396,7 +396,9 @@ def test_strict_marker_keeps_the_wacht_hosts(wacht_mock):
 
 def test_other_hosts_pass_through_unless_strict(pytester: pytest.Pytester, loopback: Loopback) -> None:
     inner(pytester, "test_pass_through", PASS_THROUGH.replace("{url}", loopback.url))
-    refused = f"E   respx.models.AllMockedAssertionError: RESPX: <Request('GET', '{loopback.url}/')> not mocked!"
+    refused = (
+        f"E   pytest_wacht_mock.routing.StrictModeError: wacht-mock strict mode: GET {loopback.url}/ was not mocked*"
+    )
 
     result = pytester.runpytest_inprocess("--tb=short")
     result.assert_outcomes(passed=4, failed=2)

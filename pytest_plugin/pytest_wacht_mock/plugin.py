@@ -177,18 +177,18 @@ def _handle(request: pytest.FixtureRequest, options: MarkerOptions) -> WachtMock
 
 @pytest.fixture
 def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
-    """A fresh in-process mock for this test; httpx calls to api.wacht.dev and gateway.wacht.dev reach it."""
-    import respx
-
+    """A fresh in-process mock for this test; httpx calls to api.wacht.dev and gateway.wacht.dev reach it, other
+    hosts reach the test's own respx or pytest-httpx mocks whatever the fixture order (``routing.py``)."""
     from wacht_mock import WachtMock
+
+    from .routing import WachtRouter, share_with_httpx_mock
 
     options = MarkerOptions.from_markers(request.node.iter_markers("wacht"))
     strict = options.strict or request.config.getoption("--wacht-strict")
     handle = _handle(request, options)
-    router = respx.mock(assert_all_called=False, assert_all_mocked=strict)
+    router = WachtRouter(strict=bool(strict))
     handle.route(router)
-    if not strict:
-        router.route().pass_through()
+    share_with_httpx_mock(request, handle, router)
     with router:
         yield handle
     if isinstance(handle, WachtMock):
