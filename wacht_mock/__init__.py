@@ -15,7 +15,7 @@ from .journal import Journal, JournalEntry
 from .live import LiveWacht
 from .mock import WachtMock
 from .real import RealWacht
-from .rules import Firing, Rule, all_rules
+from .rules import Firing, Rule, all_rules, observing
 from .seed import Seed, default_seed, load_seed, parse_seed
 from .server import LiveServer
 from .settings import RealTarget
@@ -49,5 +49,6 @@ __all__ = [
     "default_seed",
     "frozen_wall_clock",
     "load_seed",
+    "observing",
     "parse_seed",
 ]

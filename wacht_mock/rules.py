@@ -8,7 +8,7 @@ taken, so journals and coverage reports can name the rules a request exercised.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -29,6 +29,8 @@ class Firing:
 
 
 _current: ContextVar[list[Firing] | None] = ContextVar("wacht_mock_rule_firings", default=None)
+FiringsObserver = Callable[[Sequence[Firing]], None]
+_observer: ContextVar[FiringsObserver | None] = ContextVar("wacht_mock_firings_observer", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +123,26 @@ def _record(rule_id: str, outcome: Outcome) -> None:
 
 @contextmanager
 def recording() -> Iterator[list[Firing]]:
-    """Collect the rules fired inside the block (per thread and per task)."""
+    """Collect the rules fired inside the block (per thread and per task); then hand them to the observer."""
     firings: list[Firing] = []
     token = _current.set(firings)
     try:
         yield firings
     finally:
         _current.reset(token)
+        observer = _observer.get()
+        if observer is not None:
+            observer(tuple(firings))
+
+
+@contextmanager
+def observing(observer: FiringsObserver) -> Iterator[None]:
+    """Inside the block, every request any mock answers in this context (and in tasks started from it) hands its
+    rule firings to ``observer``: the pytest plugin's coverage sees mocks it did not build (Hypothesis strategies,
+    the state machine). A context variable, not a module-level list: it holds nothing once the block ends, nested
+    blocks (a pytester run inside a test) each see their own, and threads started elsewhere are unaffected."""
+    token = _observer.set(observer)
+    try:
+        yield
+    finally:
+        _observer.reset(token)

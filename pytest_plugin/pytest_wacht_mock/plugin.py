@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from . import coverage
 from .frozen_time import wacht_frozen_time  # noqa: F401  (a fixture: pytest finds it in this module)
 
 if TYPE_CHECKING:
@@ -55,8 +55,7 @@ class MarkerOptions:
 
 MARKER_ARGS = tuple(f.name for f in fields(MarkerOptions))
 _MARKER_POWERS = {"plan": "seeding", "seed": "seeding", "now": "the virtual clock"}
-_FIRINGS = pytest.StashKey[set[tuple[str, str]]]()
-_USED = pytest.StashKey[bool]()
+_COVERAGE = pytest.StashKey[coverage.Coverage]()
 _RUN_ID = pytest.StashKey[str]()
 _TARGET = pytest.StashKey["RealTarget"]()
 
@@ -90,13 +89,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="fail requests to hosts other than Wacht's instead of letting them through",
     )
-    group.addoption("--wacht-rule-coverage", metavar="FILE", help="write the vendor-rule coverage as JSON")
-    group.addoption(
-        "--wacht-rule-coverage-min",
-        metavar="N",
-        type=float,
-        help="fail the run when under N%% of the vendor rules' sides were exercised",
-    )
+    coverage.add_options(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,8 +98,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "wacht(plan=None, seed=None, now=None, strict=False, mock_only=None): configure this test's wacht_mock",
     )
-    config.stash[_FIRINGS] = set()
-    config.stash[_USED] = False
+    config.stash[_COVERAGE] = coverage.Coverage()
+    config.stash[_COVERAGE].start()
     config.stash[_RUN_ID] = _run_id(config)
     if config.getoption("--wacht-target") == "real":
         config.stash[_TARGET] = _real_target(config)
@@ -185,10 +178,7 @@ def _real(config: pytest.Config) -> RealWacht:
 
 
 def _collect(config: pytest.Config, mock: WachtMock) -> None:
-    config.stash[_USED] = True
-    firings = config.stash[_FIRINGS]
-    for entry in mock.journal:
-        firings.update((f.rule_id, f.outcome) for f in entry.rules)
+    config.stash[_COVERAGE].collect(mock)
 
 
 def _clean_up(handle: RealWacht) -> None:
@@ -220,18 +210,18 @@ def _handle(request: pytest.FixtureRequest, options: MarkerOptions) -> WachtMock
 
 @pytest.fixture
 def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
-    """A fresh in-process mock for this test; httpx calls to api.wacht.dev and gateway.wacht.dev reach it."""
-    import respx
-
+    """A fresh in-process mock for this test; httpx calls to api.wacht.dev and gateway.wacht.dev reach it, other
+    hosts reach the test's own respx or pytest-httpx mocks whatever the fixture order (``routing.py``)."""
     from wacht_mock import WachtMock
+
+    from .routing import WachtRouter, share_with_httpx_mock
 
     options = MarkerOptions.from_markers(request.node.iter_markers("wacht"))
     strict = options.strict or request.config.getoption("--wacht-strict")
     handle = _handle(request, options)
-    router = respx.mock(assert_all_called=False, assert_all_mocked=strict)
+    router = WachtRouter(strict=bool(strict))
     handle.route(router)
-    if not strict:
-        router.route().pass_through()
+    share_with_httpx_mock(request, handle, router)
     with router:
         yield handle
     if isinstance(handle, WachtMock):
@@ -286,64 +276,32 @@ def wacht_server(_wacht_live: LiveWacht | RealWacht, request: pytest.FixtureRequ
         _clean_up(_wacht_live)
 
 
-# Rule coverage
+# Rule coverage (coverage.py)
 
 
-def _coverage(firings: set[tuple[str, str]]) -> dict[str, Any]:
-    from wacht_mock import all_rules
-
-    sides = {r.id: {side: (r.id, side) in firings for side in r.sides} for r in all_rules()}
-    rules = [{"id": rule_id, "sides": hits} for rule_id, hits in sides.items()]
-    total = sum(len(hits) for hits in sides.values())
-    covered = sum(hit for hits in sides.values() for hit in hits.values())
-    missing = [f"{rule_id}: {side}" for rule_id, hits in sides.items() for side, hit in hits.items() if not hit]
-    percent = round(100.0 * covered / total, 1) if total else 100.0
-    return {"covered": covered, "total": total, "percent": percent, "missing": missing, "rules": rules}
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop observing the rules fired."""
+    if _COVERAGE in config.stash:
+        config.stash[_COVERAGE].stop()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """xdist controller: merge each worker's firings (an optional hook: pytest-xdist may not be installed)."""
-    output = getattr(node, "workeroutput", {})
-    node.config.stash[_FIRINGS].update((rule_id, side) for rule_id, side in output.get("wacht_firings", []))
-    node.config.stash[_USED] = node.config.stash[_USED] or output.get("wacht_used", False)
+    node.config.stash[_COVERAGE].merge(getattr(node, "workeroutput", {}))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Hand firings to the xdist controller, or judge the coverage threshold."""
+    """Hand firings to the xdist controller, or write the report and judge the coverage threshold."""
     config = session.config
     worker = getattr(config, "workeroutput", None)
     if worker is not None:
-        firings: set[tuple[str, str]] = config.stash[_FIRINGS]
-        worker["wacht_firings"] = sorted(firings)
-        worker["wacht_used"] = config.stash[_USED]
+        config.stash[_COVERAGE].hand_over(worker)
         return
-    minimum = config.getoption("--wacht-rule-coverage-min")
-    report = config.getoption("--wacht-rule-coverage")
-    if not (config.stash[_USED] or minimum is not None or report):
-        return
-    result = _coverage(config.stash[_FIRINGS])
-    if report:
-        Path(report).write_text(json.dumps(result, indent=2) + "\n")
-    if minimum is not None and result["percent"] < minimum and session.exitstatus == 0:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    coverage.finish(config, config.stash[_COVERAGE], session)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """``wacht-mock rule coverage: N of M rule sides (P%)`` and the sides never exercised."""
-    if getattr(config, "workerinput", None) is not None:
-        return
-    minimum = config.getoption("--wacht-rule-coverage-min")
-    if not (config.stash[_USED] or minimum is not None or config.getoption("--wacht-rule-coverage")):
-        return
-    result = _coverage(config.stash[_FIRINGS])
-    terminalreporter.section("wacht-mock rule coverage")
-    terminalreporter.write_line(
-        f"wacht-mock rule coverage: {result['covered']} of {result['total']} rule sides ({result['percent']}%)"
-    )
-    if result["missing"]:
-        terminalreporter.write_line("never exercised:")
-        for line in result["missing"]:
-            terminalreporter.write_line(f"  {line}")
-    if minimum is not None and result["percent"] < minimum:
-        terminalreporter.write_line(f"FAILED: rule coverage {result['percent']}% is under the minimum {minimum}%")
+    """The rule coverage, as ``--wacht-coverage`` asks (off, one summary line, or the full list)."""
+    if getattr(config, "workerinput", None) is None:
+        coverage.report(terminalreporter, config, config.stash[_COVERAGE])

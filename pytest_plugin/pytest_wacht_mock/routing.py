@@ -1,0 +1,109 @@
+"""How the ``wacht_mock`` fixture shares httpx with the test's own HTTP mocks (respx routers, pytest-httpx).
+
+respx's Mocker asks every started router in turn and the first that answers wins, a pass-through included, so a
+catch-all router started first hides every router started after it. ``WachtRouter`` therefore puts itself first
+and dispatches by itself, in this order: another started router with a route whose pattern matches the request
+(the user's explicit routes, even for a Wacht host, e.g. after ``wacht_mock.route(their_router)``); its own routes
+(the Wacht hosts, and whatever else the handle routed); the other routers' fallbacks (a router started with
+``assert_all_mocked=False`` answers 200 to anything, but only after the Wacht hosts were served); and when none of
+them answers, through to the network, or in strict mode a failure that says it comes from strict mode.
+
+pytest-httpx patches httpx's transports above the layer respx mocks, so respx never sees a request while its
+``httpx_mock`` fixture is active: when the test asks for it, the mock is registered on it as an optional,
+reusable callback for the Wacht hosts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import respx
+from respx.models import AllMockedAssertionError, PassThrough, Route
+
+if TYPE_CHECKING:
+    import httpx
+    import pytest
+
+    from wacht_mock import WachtHandle
+
+WACHT_URLS = re.compile(r"https://(api|gateway)\.wacht\.dev(:443)?(/.*)?")
+
+
+class StrictModeError(AssertionError):
+    """A request to a host other than Wacht's that nothing mocked, under wacht-mock's strict mode."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        super().__init__(
+            f"wacht-mock strict mode: {request.method} {request.url} was not mocked (host {request.url.host}); "
+            "mock it with respx (respx_mock) or pytest-httpx (httpx_mock), "
+            "or drop @pytest.mark.wacht(strict=True) / --wacht-strict to let it through"
+        )
+
+
+class WachtRouter(respx.MockRouter):
+    """The fixture's router: first among the started routers, it answers its own routes and hands everything else
+    to the others; what none of them answers passes through, or fails when ``strict``."""
+
+    def __init__(self, *, strict: bool) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=True)
+        self.strict = strict
+        self._through = Route().pass_through()
+
+    def start(self) -> None:
+        """Register with respx's Mocker, in front of every router already started."""
+        super().start()
+        if self.Mocker is not None:
+            self.Mocker.routers.remove(self)
+            self.Mocker.routers.insert(0, self)
+
+    def _in_turn(self, request: httpx.Request) -> list[respx.Router]:
+        """Who may answer, in order: routers with an explicit route for it, this one, then the others."""
+        mocker = self.Mocker
+        others = [r for r in (mocker.routers if mocker is not None else []) if r is not self]
+        explicit = [r for r in others if any(route.pattern and route.pattern.match(request) for route in r.routes)]
+        return [*explicit, self, *(r for r in others if r not in explicit)]
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        """The first router in turn that answers, else through (or the strict failure)."""
+        for router in self._in_turn(request):
+            try:
+                return super().handler(request) if router is self else router.handler(request)
+            except AllMockedAssertionError:
+                continue
+        return self._unanswered(request)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        """The async twin of ``handler``."""
+        for router in self._in_turn(request):
+            try:
+                if router is self:
+                    return await super().async_handler(request)
+                return await router.async_handler(request)
+            except AllMockedAssertionError:
+                continue
+        return self._unanswered(request)
+
+    def answer_own(self, request: httpx.Request) -> httpx.Response | None:
+        """This router's own answer (the Wacht hosts), or None: what a pytest-httpx callback returns."""
+        try:
+            return super().handler(request)
+        except AllMockedAssertionError:
+            return None
+
+    def _unanswered(self, request: httpx.Request) -> httpx.Response:
+        if self.strict:
+            raise StrictModeError(request)
+        raise PassThrough(f"wacht-mock lets {request.url} through", request=request, origin=self._through)
+
+
+def share_with_httpx_mock(request: pytest.FixtureRequest, handle: WachtHandle, router: WachtRouter) -> None:
+    """When the test asks for pytest-httpx's ``httpx_mock``, answer the Wacht hosts through it too."""
+    from wacht_mock import WachtMock
+
+    if "httpx_mock" not in request.fixturenames or not isinstance(handle, WachtMock):
+        return
+    httpx_mock: Any = request.getfixturevalue("httpx_mock")
+    add_callback = getattr(httpx_mock, "add_callback", None)
+    if add_callback is not None:
+        add_callback(router.answer_own, url=WACHT_URLS, is_optional=True, is_reusable=True)
