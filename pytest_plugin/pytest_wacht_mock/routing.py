@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import respx
 from respx.models import AllMockedAssertionError, PassThrough, Route
 
 if TYPE_CHECKING:
-    import httpx
     import pytest
 
     from wacht_mock import WachtHandle
@@ -98,12 +98,24 @@ class WachtRouter(respx.MockRouter):
 
 
 def share_with_httpx_mock(request: pytest.FixtureRequest, handle: WachtHandle, router: WachtRouter) -> None:
-    """When the test asks for pytest-httpx's ``httpx_mock``, answer the Wacht hosts through it too."""
-    from wacht_mock import WachtMock
+    """When the test asks for pytest-httpx's ``httpx_mock``, answer the Wacht hosts through it too (against a real
+    deployment, by forwarding, and the deployment's own URLs are let through for the forwarder and the clean-up)."""
+    from wacht_mock import RealWacht
 
-    if "httpx_mock" not in request.fixturenames or not isinstance(handle, WachtMock):
+    if "httpx_mock" not in request.fixturenames:
         return
     httpx_mock: Any = request.getfixturevalue("httpx_mock")
-    add_callback = getattr(httpx_mock, "add_callback", None)
-    if add_callback is not None:
-        add_callback(router.answer_own, url=WACHT_URLS, is_optional=True, is_reusable=True)
+    httpx_mock.add_callback(router.answer_own, url=WACHT_URLS, is_optional=True, is_reusable=True)
+    if isinstance(handle, RealWacht):
+        _let_through(httpx_mock, {handle.base_url, handle.gateway_url})
+
+
+def _let_through(httpx_mock: Any, urls: set[str]) -> None:
+    # pytest-httpx reads ``should_mock`` from its options on every request and offers no public way to change it
+    # once the fixture exists; its own passthrough is the only way to the real target while it is active.
+    options = getattr(httpx_mock, "_options", None)
+    if options is None or not hasattr(options, "should_mock"):
+        raise RuntimeError("wacht-mock cannot let its real target through this pytest-httpx version's httpx_mock")
+    targets = {(url.scheme, url.host, url.port) for url in map(httpx.URL, urls)}
+    mocked = options.should_mock
+    options.should_mock = lambda r: (r.url.scheme, r.url.host, r.url.port) not in targets and mocked(r)
