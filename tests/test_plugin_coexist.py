@@ -11,9 +11,12 @@ instead of the user's route answering its own body.
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 
 import pytest
 import respx
+
+from wacht_mock import LiveWacht
 
 pytest_plugins = ["pytester"]
 
@@ -115,6 +118,7 @@ HTTPX_MOCK = """
 def test_wacht_first(wacht_mock, httpx_mock):
     httpx_mock.add_response(url=PAY, method="POST", json=CHARGED)
     both(wacht_mock)
+    httpx_mock.add_response(url=PAY, json=CHARGED)
     both(wacht_mock)  # reusable, and the user's response is used once per request
 
 
@@ -139,11 +143,7 @@ def test_an_unused_wacht_callback_is_optional(wacht_mock, httpx_mock):
 
 def test_pytest_httpx_answers_other_hosts_in_both_orders(pytester: pytest.Pytester) -> None:
     pytest.importorskip("pytest_httpx")
-    source = HTTPX_MOCK.replace(
-        "both(wacht_mock)  # reusable",
-        "httpx_mock.add_response(url=PAY, json=CHARGED)\n    both(wacht_mock)  # reusable",
-    )
-    pytester.makepyfile(test_httpx_mock=PRELUDE + source)
+    pytester.makepyfile(test_httpx_mock=PRELUDE + HTTPX_MOCK)
     result = pytester.runpytest_inprocess("--tb=short", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
 
@@ -199,3 +199,32 @@ def test_unmocked_hosts_pass_through_or_fail_in_strict_mode_saying_so(pytester: 
     flag = pytester.runpytest_inprocess("--tb=short", "-p", "no:cacheprovider", "--wacht-strict", "-k", "through")
     flag.assert_outcomes(failed=2, deselected=2)
     flag.stdout.fnmatch_lines(["*_ test_unmocked_passes_through _*", refused])
+
+
+@pytest.fixture
+def deployment() -> Iterator[LiveWacht]:
+    """A live wacht-mock server standing in for a real deployment."""
+    live = LiveWacht()
+    yield live
+    live.stop()
+
+
+def test_the_users_mocks_coexist_against_a_real_deployment_too(
+    pytester: pytest.Pytester, deployment: LiveWacht
+) -> None:
+    pytest.importorskip("pytest_httpx")
+    pytester.makepyfile(test_respx=PRELUDE + RESPX, test_httpx_mock=PRELUDE + HTTPX_MOCK)
+    real = (
+        "--wacht-target=real",
+        f"--wacht-api-key={deployment.secret}",
+        f"--wacht-base-url={deployment.url}",
+        f"--wacht-gateway-url={deployment.url}",
+    )
+    chosen = "first or decorator or context_manager or async or optional"
+    result = pytester.runpytest_inprocess("--tb=short", "-p", "no:cacheprovider", "-k", chosen, *real)
+    # The Wacht hosts were forwarded to the deployment, and each test's clean-up listed it (through the respx or
+    # pytest-httpx mocks still active at teardown) without a teardown error.
+    result.assert_outcomes(passed=9)
+    forwarded = deployment.mock.journal.calls("listApiAuthApps", status=200)
+    assert len([e for e in forwarded if "include_inactive" not in e.url]) == 9
+    assert len([e for e in forwarded if "include_inactive" in e.url]) == 9
