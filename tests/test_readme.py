@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -111,11 +110,9 @@ def test_readme_pytest_examples_pass_as_downstream_tests(pytester: pytest.Pytest
 
 
 @pytest.fixture
-def deployment() -> Iterator[LiveWacht]:
-    """A live wacht-mock server standing in for a real deployment."""
-    live = LiveWacht()
-    yield live
-    live.stop()
+def deployment(session_live: LiveWacht) -> LiveWacht:
+    """A live wacht-mock server standing in for a real deployment (the session's, restored)."""
+    return session_live
 
 
 def test_readme_pytest_examples_against_a_real_deployment(pytester: pytest.Pytester, deployment: LiveWacht) -> None:

@@ -1,0 +1,24 @@
+"""The suite's Hypothesis profiles. A developer's run keeps Hypothesis's defaults (random examples, the example
+database, the 200 ms deadline as each test sets it); ``CI`` in the environment (``.ci/run`` runs with ``CI=true``)
+loads ``ci``.
+
+``ci`` changes no example count: every test of this suite names its own ``max_examples``, and CI is the gate, so
+it runs as many as a developer does. It makes a CI run repeatable (``derandomize``: the same examples every run,
+so a red CI is a real regression, reproducible by running with ``CI=true``), never slowed by a shared machine
+(``deadline=None``) and free of files left by earlier runs (``database=None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True)
+
+
+def load(environ: Mapping[str, str]) -> str:
+    """Load ``ci`` when ``CI`` is set (to anything but empty), else ``default``; the name loaded."""
+    name = "ci" if environ.get("CI") else "default"
+    settings.load_profile(name)
+    return name
