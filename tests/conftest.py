@@ -19,7 +19,13 @@ from wacht_mock.inprocess import WachtTransport
 from wacht_mock.models import CreateApiAuthAppRequest, CreateApiKeyRequest, CreateRateLimitSchemeRequest
 from wacht_mock.rules import Firing
 
-hypothesis_profiles.load(os.environ)
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis's ``ci`` profile when ``CI`` is set (tests/hypothesis_profiles.py), unless
+    ``--hypothesis-profile`` names one."""
+    if not config.getoption("--hypothesis-profile", None):
+        hypothesis_profiles.load(os.environ)
+
 
 T0 = datetime(2026, 6, 12, 10, 20, 30, 123456, tzinfo=UTC)
 

@@ -1,11 +1,11 @@
 """The suite's Hypothesis profiles. A developer's run keeps Hypothesis's defaults (random examples, the example
-database, the 200 ms deadline as each test sets it); ``CI`` in the environment (``.ci/run`` runs with ``CI=true``)
-loads ``ci``.
+database); ``CI`` in the environment (``.ci/run`` runs with ``CI=true``) loads ``ci``. To see what CI sees, run
+with ``CI=true`` or ``--hypothesis-profile=ci``.
 
-``ci`` changes no example count: every test of this suite names its own ``max_examples``, and CI is the gate, so
-it runs as many as a developer does. It makes a CI run repeatable (``derandomize``: the same examples every run,
-so a red CI is a real regression, reproducible by running with ``CI=true``), never slowed by a shared machine
-(``deadline=None``) and free of files left by earlier runs (``database=None``).
+``ci`` changes no example count: every Hypothesis test of this suite names its own ``max_examples``, and CI is the
+gate, so it runs as many as a developer does. It makes a CI run repeatable (``derandomize``: the same examples
+every run, so a red CI is a regression anyone can reproduce, never an unlucky draw), never failed by a loaded
+machine (``deadline=None``) and free of what earlier runs left (``database=None``).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from wacht_mock import LiveWacht
 
 
 def test_ci_loads_a_repeatable_profile_and_a_developer_keeps_the_defaults() -> None:
+    loaded = settings.get_current_profile_name()
     try:
         assert load({"CI": "true"}) == "ci"
         assert settings.default.derandomize is True
@@ -24,11 +25,13 @@ def test_ci_loads_a_repeatable_profile_and_a_developer_keeps_the_defaults() -> N
         assert settings.default.deadline == settings.get_profile("default").deadline
         assert load({"CI": ""}) == "default"
     finally:
-        load(os.environ)
+        settings.load_profile(loaded)
 
 
-def test_the_suite_runs_under_the_profile_its_environment_asks_for() -> None:
-    assert settings.default.derandomize is bool(os.environ.get("CI"))
+def test_the_suite_runs_under_the_profile_its_environment_asks_for(request: pytest.FixtureRequest) -> None:
+    named = request.config.getoption("--hypothesis-profile")
+    wanted = named or ("ci" if os.environ.get("CI") else "default")
+    assert settings.get_current_profile_name() == wanted
 
 
 @pytest.mark.parametrize("turn", [1, 2])
