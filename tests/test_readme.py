@@ -41,8 +41,14 @@ def test_readme_has_exactly_the_two_set_up_commands() -> None:
     assert commands == [
         "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/wacht-mock serve",
         "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && npm ci --prefix contracts/sdk"
-        " && .venv/bin/python -m pytest",
+        " && .venv/bin/python -m pytest -n auto",
     ]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    (_, test_command) = re.findall(r"```sh\n(.*?)\n```", _section("Set up"), flags=re.S)
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci
 
 
 def test_readme_shows_the_real_default_secret() -> None:
