@@ -6,7 +6,7 @@ import os
 
 import pytest
 from conftest import APP
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from hypothesis_profiles import load
 
 from wacht_mock import LiveWacht
@@ -19,6 +19,7 @@ def test_ci_loads_a_repeatable_profile_and_a_developer_keeps_the_defaults() -> N
         assert settings.default.derandomize is True
         assert settings.default.deadline is None
         assert settings.default.database is None
+        assert HealthCheck.too_slow in settings.default.suppress_health_check
         assert settings.default.max_examples == settings.get_profile("default").max_examples  # no fewer examples
         assert load({}) == "default"
         assert settings.default.derandomize is False
