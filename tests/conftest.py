@@ -3,18 +3,29 @@ test modules use."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+import hypothesis_profiles
 import pytest
 
-from wacht_mock import Backend, Harness, Ids, VirtualClock, create_app, parse_seed
+from wacht_mock import Backend, Harness, Ids, LiveWacht, VirtualClock, WachtMock, create_app, parse_seed
 from wacht_mock.domain.state import Deployment
 from wacht_mock.inprocess import WachtTransport
 from wacht_mock.models import CreateApiAuthAppRequest, CreateApiKeyRequest, CreateRateLimitSchemeRequest
 from wacht_mock.rules import Firing
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis's ``ci`` profile when ``CI`` is set (tests/hypothesis_profiles.py), unless
+    ``--hypothesis-profile`` names one."""
+    if not config.getoption("--hypothesis-profile", None):
+        hypothesis_profiles.load(os.environ)
+
 
 T0 = datetime(2026, 6, 12, 10, 20, 30, 123456, tzinfo=UTC)
 
@@ -185,3 +196,39 @@ def contract_conformance() -> Iterator[list[str]]:
     with response_hook(check):
         yield violations
     assert not violations, "contract violations:\n" + "\n".join(violations)
+
+
+# Live servers shared by the session (one per xdist worker): a test that only needs a server back to how it
+# started gets one of these, restored before it, instead of starting its own. Tests that need a server with
+# special flags or a special seed or clock keep their own.
+
+VERIFY_TARGET = Path(__file__).resolve().parents[1] / "contracts" / "verify-target"
+
+
+@pytest.fixture(scope="session")
+def _session_live() -> Iterator[LiveWacht]:
+    server = LiveWacht()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def session_live(_session_live: LiveWacht) -> LiveWacht:
+    """A ``LiveWacht()`` shared by the session, restored (seed, clock, no journal, no faults) before each test."""
+    _session_live.restore()
+    return _session_live
+
+
+@pytest.fixture(scope="session")
+def _verify_target() -> Iterator[LiveWacht]:
+    server = LiveWacht(WachtMock(seed=VERIFY_TARGET / "seed.yaml"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def verify_target(_verify_target: LiveWacht) -> LiveWacht:
+    """A live mock seeded as ``contracts/verify-target`` describes, shared by the session, restored before each
+    test."""
+    _verify_target.restore()
+    return _verify_target

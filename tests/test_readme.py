@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,8 +43,14 @@ def test_readme_has_exactly_the_two_set_up_commands() -> None:
     assert commands == [
         "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/wacht-mock serve",
         "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && npm ci --prefix contracts/sdk"
-        " && .venv/bin/python -m pytest",
+        " && .venv/bin/python -m pytest -n auto",
     ]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    (_, test_command) = re.findall(r"```sh\n(.*?)\n```", _section("Set up"), flags=re.S)
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci
 
 
 def test_readme_shows_the_real_default_secret() -> None:
@@ -113,11 +118,9 @@ def test_readme_pytest_examples_pass_as_downstream_tests(pytester: pytest.Pytest
 
 
 @pytest.fixture
-def deployment() -> Iterator[LiveWacht]:
-    """A live wacht-mock server standing in for a real deployment."""
-    live = LiveWacht()
-    yield live
-    live.stop()
+def deployment(session_live: LiveWacht) -> LiveWacht:
+    """A live wacht-mock server standing in for a real deployment (the session's, restored)."""
+    return session_live
 
 
 def test_readme_pytest_examples_against_a_real_deployment(pytester: pytest.Pytester, deployment: LiveWacht) -> None:

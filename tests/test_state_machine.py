@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +31,9 @@ TestWachtStateMachine = WachtStateMachine.TestCase
 TestWachtStateMachine.settings = _settings(30, 25)
 
 
-@pytest.fixture(scope="module")
-def live() -> Iterator[LiveWacht]:
-    server = LiveWacht()
-    yield server
-    server.stop()
+@pytest.fixture
+def live(session_live: LiveWacht) -> LiveWacht:
+    return session_live
 
 
 def test_the_machine_holds_against_a_live_server(live: LiveWacht) -> None:
@@ -55,8 +53,9 @@ def test_the_live_machine_refuses_a_ticking_clock() -> None:
     try:
         machine = LiveServerStateMachine.against(server.url, backend.deployment(1).secret)
         # The target is reset at an example's first step, not when the machine is built.
+        # Every example fails at its first step, so shrinking could only spend time finding the same failure.
         with pytest.raises(RuntimeError, match="ticking clock"):
-            run_state_machine_as_test(machine, settings=_settings(1, 5))
+            run_state_machine_as_test(machine, settings=settings(_settings(1, 5), phases=[Phase.generate]))
     finally:
         server.stop()
 

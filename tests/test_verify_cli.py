@@ -14,7 +14,7 @@ import pytest
 from test_serve import start
 from test_verify_scenarios import SCENARIOS, TARGET
 
-from wacht_mock import LiveWacht, WachtMock, all_rules
+from wacht_mock import LiveWacht, all_rules
 from wacht_mock.cli import main
 from wacht_mock.contract_files import DIVERGENCES, contract_path
 from wacht_mock.rules import Rule
@@ -40,10 +40,9 @@ def full_args(live: LiveWacht) -> list[str]:
 
 
 @pytest.fixture
-def live() -> Iterator[LiveWacht]:
-    server = LiveWacht(WachtMock(seed=TARGET / "seed.yaml"))
-    yield server
-    server.stop()
+def live(verify_target: LiveWacht) -> LiveWacht:
+    """The session's verify target (tests/conftest.py), restored."""
+    return verify_target
 
 
 @pytest.fixture

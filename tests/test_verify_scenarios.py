@@ -18,6 +18,10 @@ from wacht_mock.verify import Report, Scenario, Target, TargetContext, load_scen
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "contracts" / "verify-target"
+# Under xdist's --dist loadgroup every test of this module goes to one worker: the module's fixture is a whole
+# verify run, which each worker that got one of these tests would otherwise repeat.
+pytestmark = pytest.mark.xdist_group("verify_scenarios")
+
 SCENARIOS = load_scenarios(known_rules={r.id for r in all_rules()})
 
 
