@@ -232,3 +232,9 @@ def verify_target(_verify_target: LiveWacht) -> LiveWacht:
     test."""
     _verify_target.restore()
     return _verify_target
+
+
+@pytest.fixture
+def deployment(session_live: LiveWacht) -> LiveWacht:
+    """A live wacht-mock server standing in for a real deployment (the session's, restored)."""
+    return session_live

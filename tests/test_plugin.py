@@ -117,14 +117,6 @@ def loopback() -> Iterator[Loopback]:
     server.stop()
 
 
-@pytest.fixture
-def live() -> Iterator[LiveWacht]:
-    """A second wacht-mock server, playing the real deployment."""
-    server = LiveWacht()
-    yield server
-    server.stop()
-
-
 # Fixtures, reset between tests, routing
 
 
@@ -615,17 +607,17 @@ def test_marker_now(wacht_client):
 
 
 def test_real_target_mode_forwards_cleans_up_and_skips_mock_only_powers(
-    pytester: pytest.Pytester, live: LiveWacht
+    pytester: pytest.Pytester, deployment: LiveWacht
 ) -> None:
-    inner(pytester, "test_real", REAL.replace("{url}", live.url).replace("{secret}", live.secret))
-    live.mock.add_fault("error", operation="deleteApiAuthApp", status=503, count=1)  # the first cleanup fails
+    inner(pytester, "test_real", REAL.replace("{url}", deployment.url).replace("{secret}", deployment.secret))
+    deployment.mock.add_fault("error", operation="deleteApiAuthApp", status=503, count=1)  # the first cleanup fails
     result = pytester.runpytest_subprocess(
         "--wacht-target=real",
-        f"--wacht-api-key={live.secret}",
+        f"--wacht-api-key={deployment.secret}",
         "--wacht-base-url",
-        live.url,
+        deployment.url,
         "--wacht-gateway-url",
-        live.url,
+        deployment.url,
         "-rs",
     )
     result.assert_outcomes(passed=7, skipped=9, errors=1)
@@ -652,7 +644,7 @@ def test_real_target_mode_forwards_cleans_up_and_skips_mock_only_powers(
     )
     result.stdout.no_fnmatch_line("*wacht-mock rule coverage*")
 
-    deployment = live.mock.backend.deployment(1)
+    deployment = deployment.mock.backend.deployment(1)
     left = {slug.split("-", 2)[2] for slug, app in deployment.apps.items() if app.deleted_at is None}
     deleted = {slug.split("-", 2)[2] for slug, app in deployment.apps.items() if app.deleted_at is not None}
     assert (left, deleted) == ({"kept"}, {"client", "routed", "async", "server"})
@@ -696,10 +688,10 @@ def test_real_target_needs_an_api_key(pytester: pytest.Pytester, monkeypatch: py
 
 
 def test_real_target_settings_may_come_from_the_environment(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, live: LiveWacht
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, deployment: LiveWacht
 ) -> None:
-    monkeypatch.setenv("WACHT_API_KEY", live.secret)
-    monkeypatch.setenv("WACHT_BASE_URL", live.url)
+    monkeypatch.setenv("WACHT_API_KEY", deployment.secret)
+    monkeypatch.setenv("WACHT_BASE_URL", deployment.url)
     monkeypatch.setenv("WACHT_GATEWAY_URL", "http://127.0.0.1:9")
     inner(
         pytester,
@@ -707,14 +699,14 @@ def test_real_target_settings_may_come_from_the_environment(
         f"""
 def test_the_handle_is_the_environments(wacht_mock, wacht_client):
     assert (wacht_mock.base_url, wacht_mock.gateway_url, wacht_mock.secret) == (
-        "{live.url}", "{live.url}", "{live.secret}"
+        "{deployment.url}", "{deployment.url}", "{deployment.secret}"
     )
     assert wacht_client.get("/api-auth/apps").status_code == 200
 """,
     )
-    result = pytester.runpytest_inprocess("--wacht-target=real", f"--wacht-gateway-url={live.url}")
+    result = pytester.runpytest_inprocess("--wacht-target=real", f"--wacht-gateway-url={deployment.url}")
     result.assert_outcomes(passed=1)
-    live.mock.journal.assert_called("listApiAuthApps", times=2)  # the test's, then the cleanup's
+    deployment.mock.journal.assert_called("listApiAuthApps", times=2)  # the test's, then the cleanup's
 
 
 # Rule coverage

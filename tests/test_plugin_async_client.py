@@ -4,9 +4,8 @@ the mock and against a "real" deployment played by a live wacht-mock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
+from real_target import real_target_args
 
 from wacht_mock import LiveWacht
 
@@ -56,25 +55,15 @@ def test_the_async_client_fixture_against_the_mock(pytester: pytest.Pytester) ->
     result.assert_outcomes(passed=3)
 
 
-@pytest.fixture
-def live() -> Iterator[LiveWacht]:
-    server = LiveWacht()
-    yield server
-    server.stop()
-
-
-def test_the_async_client_fixture_against_a_real_deployment(pytester: pytest.Pytester, live: LiveWacht) -> None:
+def test_the_async_client_fixture_against_a_real_deployment(pytester: pytest.Pytester, deployment: LiveWacht) -> None:
     pytester.makepyfile(test_async=TESTS)
     result = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
         "-W",
         "error",
-        "--wacht-target=real",
-        f"--wacht-api-key={live.secret}",
-        f"--wacht-base-url={live.url}",
-        f"--wacht-gateway-url={live.url}",
+        *real_target_args(deployment),
     )
     result.assert_outcomes(passed=3)
-    apps = live.mock.backend.deployment(1).apps
+    apps = deployment.mock.backend.deployment(1).apps
     assert len(apps) == 1 and all(app.deleted_at is not None for app in apps.values())  # cleaned up after the test

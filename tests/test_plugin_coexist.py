@@ -11,10 +11,10 @@ instead of the user's route answering its own body.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 import respx
+from real_target import real_target_args
 
 from wacht_mock import LiveWacht
 
@@ -201,25 +201,12 @@ def test_unmocked_hosts_pass_through_or_fail_in_strict_mode_saying_so(pytester: 
     flag.stdout.fnmatch_lines(["*_ test_unmocked_passes_through _*", refused])
 
 
-@pytest.fixture
-def deployment() -> Iterator[LiveWacht]:
-    """A live wacht-mock server standing in for a real deployment."""
-    live = LiveWacht()
-    yield live
-    live.stop()
-
-
 def test_the_users_mocks_coexist_against_a_real_deployment_too(
     pytester: pytest.Pytester, deployment: LiveWacht
 ) -> None:
     pytest.importorskip("pytest_httpx")
     pytester.makepyfile(test_respx=PRELUDE + RESPX, test_httpx_mock=PRELUDE + HTTPX_MOCK)
-    real = (
-        "--wacht-target=real",
-        f"--wacht-api-key={deployment.secret}",
-        f"--wacht-base-url={deployment.url}",
-        f"--wacht-gateway-url={deployment.url}",
-    )
+    real = real_target_args(deployment)
     chosen = "first or decorator or context_manager or async or optional"
     result = pytester.runpytest_inprocess("--tb=short", "-p", "no:cacheprovider", "-k", chosen, *real)
     # The Wacht hosts were forwarded to the deployment, and each test's clean-up listed it (through the respx or

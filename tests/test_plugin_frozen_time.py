@@ -4,10 +4,10 @@ following ``advance`` and ``set_time``; a clear failure without time-machine; a 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from real_target import real_target_args
 
 from wacht_mock import LiveWacht, UsageError, VirtualClock, WachtMock, frozen_wall_clock
 
@@ -62,18 +62,10 @@ def test_without_time_machine_the_fixture_fails_with_one_line(pytester: pytest.P
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
-@pytest.fixture
-def live() -> Iterator[LiveWacht]:
-    server = LiveWacht()
-    yield server
-    server.stop()
-
-
-def test_against_a_real_deployment_the_fixture_skips(pytester: pytest.Pytester, live: LiveWacht) -> None:
+def test_against_a_real_deployment_the_fixture_skips(pytester: pytest.Pytester, deployment: LiveWacht) -> None:
     pytester.makepyfile(test_frozen="def test_it(wacht_frozen_time):\n    raise AssertionError('ran')\n")
     result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-rs", "--wacht-target=real", f"--wacht-api-key={live.secret}",
-        f"--wacht-base-url={live.url}", f"--wacht-gateway-url={live.url}",
+        "-p", "no:cacheprovider", "-rs", *real_target_args(deployment),
     )  # fmt: skip
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["SKIPPED *clock needs wacht-mock (the virtual clock)*"])

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from real_target import real_target_args
 
 from wacht_mock import LiveWacht
 from wacht_mock.ids import stable_deployment_secret
@@ -117,12 +118,6 @@ def test_readme_pytest_examples_pass_as_downstream_tests(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(["*wacht-mock rule coverage: * rule sides (*%)*"])
 
 
-@pytest.fixture
-def deployment(session_live: LiveWacht) -> LiveWacht:
-    """A live wacht-mock server standing in for a real deployment (the session's, restored)."""
-    return session_live
-
-
 def test_readme_pytest_examples_against_a_real_deployment(pytester: pytest.Pytester, deployment: LiveWacht) -> None:
     node_ids = _write_pytest_examples(pytester)
     result = pytester.runpytest_subprocess(
@@ -130,10 +125,7 @@ def test_readme_pytest_examples_against_a_real_deployment(pytester: pytest.Pytes
         "-rs",
         "-p",
         "no:cacheprovider",
-        "--wacht-target=real",
-        f"--wacht-api-key={deployment.secret}",
-        f"--wacht-base-url={deployment.url}",
-        f"--wacht-gateway-url={deployment.url}",
+        *real_target_args(deployment),
     )
     result.assert_outcomes(passed=1, skipped=6)
     reasons = {
@@ -221,10 +213,7 @@ def test_readme_gateway_example_handles_the_three_answers(pytester: pytest.Pytes
     real = pytester.runpytest_subprocess(
         "-p",
         "no:cacheprovider",
-        "--wacht-target=real",
-        f"--wacht-api-key={deployment.secret}",
-        f"--wacht-base-url={deployment.url}",
-        f"--wacht-gateway-url={deployment.url}",
+        *real_target_args(deployment),
     )
     real.assert_outcomes(passed=1)  # it uses no mock-only power: the same test holds against a deployment
     checks = deployment.mock.journal.calls("checkAuthz", status=None)
