@@ -195,6 +195,14 @@ def test_readme_install_names_the_wheel_this_version_builds() -> None:
     assert wheels == {f"{project['name'].replace('-', '_')}-{project['version']}-py3-none-any.whl"}
     assert "strategies" in project["optional-dependencies"]
     assert commands.count("[strategies]") == 3
+    # The git forms are PEP 508 requirements pip accepts (a file URL needs a host: git+file://localhost/...).
+    from packaging.requirements import Requirement
+
+    git_url = re.search(r"'(wacht-mock\[strategies\] @ git\+\S+)'", commands)
+    local_clone = re.search(r"(git\+file://\S+)\)", commands)
+    assert git_url is not None and local_clone is not None
+    for requirement in (git_url.group(1), f"wacht-mock[strategies] @ {local_clone.group(1)}"):
+        assert Requirement(requirement).name == "wacht-mock"
 
 
 def test_readme_install_first_test_passes(pytester: pytest.Pytester) -> None:
