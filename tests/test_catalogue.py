@@ -46,6 +46,17 @@ def test_a_step_denies_a_check_when_it_expects_the_checks_status_and_message() -
     assert step_side(CHECK, _step(400)) == "deny"
     assert step_side(CHECK, _step(400, {"errors": [{"message": "Bad request", "code": 400}]})) == "allow"
     assert step_side(CHECK, _step(200, {"slug": "a"})) == "allow"
+    marker = {"errors": [{"message": "<re:Scheme .* is bad>", "code": 400}]}
+    assert step_side(CHECK, _step(400, marker)) == "deny"
+
+
+def test_of_two_checks_with_the_expected_status_the_last_named_is_the_one_that_refused() -> None:
+    later = Rule("t.later", "src.rs:4", 400, "later")
+    named = {r.id: r for r in (CHECK, later)}
+    step = _step(400, None, ("t.check", "t.later"))
+    assert step_side(CHECK, step, named) == "allow"
+    assert step_side(later, step, named) == "deny"
+    assert step_side(CHECK, _step(400, None, ("t.check",)), named) == "deny"
 
 
 def test_decisions_behaviours_and_one_sided_rules() -> None:

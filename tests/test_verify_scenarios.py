@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from wacht_mock import LiveWacht, WachtMock, all_rules
+from wacht_mock.catalogue import step_side
 from wacht_mock.rules import Firing
 from wacht_mock.verify import Report, Scenario, Target, TargetContext, load_scenarios, verify
 
@@ -128,3 +129,16 @@ def test_steps_tagged_as_divergences_name_a_deliberate_register_entry() -> None:
     deliberate = {e["id"] for e in register if e["kind"] == "deliberate"}
     tagged = {s.divergence for sc in SCENARIOS for s in sc.steps if s.divergence is not None}
     assert tagged <= deliberate, tagged - deliberate
+
+
+def test_the_catalogue_reads_each_named_rules_side_as_the_mock_fires_it(run: Run) -> None:
+    rules = {r.id: r for r in all_rules()}
+    for scenario in SCENARIOS:
+        for index, step in enumerate(scenario.steps, start=1):
+            fired = run.fired[scenario.name, index]
+            for rule_id in step.rules:
+                side = step_side(rules[rule_id], step, rules)
+                sides = {f.outcome for f in fired if f.rule_id == rule_id}
+                assert side in sides, (
+                    f"{scenario.name} step {index}: the catalogue reads {rule_id} {side}, fired {sides}"
+                )

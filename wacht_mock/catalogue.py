@@ -24,6 +24,7 @@ from .contract_files import DIVERGENCES, contract_path
 from .errors import UsageError, WachtMockError
 from .http import app as _declares_every_rule  # noqa: F401  (importing the pipeline declares every rule)
 from .rules import Outcome, Rule, all_rules
+from .verify.matching import is_marker
 from .verify.scenario import Scenario, Step, load_scenarios
 
 CATALOGUE = Path("docs/RULES.md")
@@ -55,26 +56,36 @@ def _message_matches(template: str, message: str) -> bool:
     return re.fullmatch(pattern, message, flags=re.DOTALL) is not None
 
 
-def step_side(rule: Rule, step: Step) -> Outcome:
+def _denies(rule: Rule, step: Step) -> bool:
+    """Whether ``step``'s expected answer is ``rule``'s refusal: its status, and its message where the expected
+    body is an error envelope whose message is not a marker such as ``<re:...>``."""
+    if rule.status is None or step.expect.status != rule.status:
+        return False
+    message = _error_message(step.expect.body)
+    return message is None or is_marker(message) or rule.message is None or _message_matches(rule.message, message)
+
+
+def step_side(rule: Rule, step: Step, named: Mapping[str, Rule] | None = None) -> Outcome:
     """The side of ``rule`` a step naming it exercises, read from the answer the step expects.
 
     A behaviour is applied; a rule with one possible side takes it; a decision is denied when the expected gateway
-    answer says ``allowed: false``; a check is denied when the step expects its status (and its message, where the
-    expected body is an error envelope), and allowed otherwise.
+    answer says ``allowed: false``. A check is denied when the step expects its refusal (``_denies``) and no check
+    the step names after it (``named``: the registry by id) does too: a step lists its rules in the order
+    production checks them, so of two checks with the same status the last is the one that refused.
+    ``tests/test_verify_scenarios.py`` checks every such reading against the sides the mock really fires.
     """
     if rule.status is None and not rule.decision:
         return "applied"
     if rule.only is not None:
         return rule.only
-    body = step.expect.body
     if rule.decision:
+        body = step.expect.body
         return "deny" if isinstance(body, dict) and body.get("allowed") is False else "allow"
-    if step.expect.status != rule.status:
+    if not _denies(rule, step):
         return "allow"
-    message = _error_message(body)
-    if message is None or rule.message is None or _message_matches(rule.message, message):
-        return "deny"
-    return "allow"
+    later = step.rules[step.rules.index(rule.id) + 1 :] if rule.id in step.rules else []
+    refusing_later = [r for r in later if named is not None and r in named and _denies(named[r], step)]
+    return "allow" if refusing_later else "deny"
 
 
 def scenario_uses(rules: Sequence[Rule], scenarios: Iterable[Scenario]) -> dict[str, ScenarioUse]:
@@ -86,7 +97,7 @@ def scenario_uses(rules: Sequence[Rule], scenarios: Iterable[Scenario]) -> dict[
             for rule_id in step.rules:
                 if rule_id in by_id:
                     use = uses.setdefault(rule_id, ScenarioUse())
-                    use.sides.add(step_side(by_id[rule_id], step))
+                    use.sides.add(step_side(by_id[rule_id], step, by_id))
                     use.scenarios.add(scenario.name)
     return uses
 
