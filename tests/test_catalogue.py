@@ -80,10 +80,14 @@ def test_the_command_writes_the_catalogue_and_refuses_a_bad_coverage_file(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "docs").mkdir()
-    (tmp_path / COVERAGE).write_text(json.dumps({"rules": [{"id": all_rules()[0].id, "sides": {"allow": True}}]}))
+    report = [{"id": all_rules()[0].id, "sides": {"allow": True}}, {"id": "renamed.rule", "sides": {"applied": True}}]
+    (tmp_path / COVERAGE).write_text(json.dumps({"rules": report}))
     assert main(["--write"]) == 0
     assert (tmp_path / CATALOGUE).read_text(encoding="utf-8") == build(tmp_path / COVERAGE)
-    assert "not recorded" in (tmp_path / CATALOGUE).read_text(encoding="utf-8")
+    written = (tmp_path / CATALOGUE).read_text(encoding="utf-8")
+    assert "not recorded" in written
+    assert f"Rules not yet in the coverage report: {len(all_rules()) - 1}." in written
+    assert "Rules of the coverage report no longer declared: 1." in written
 
     (tmp_path / COVERAGE).write_text("[1, 2]")
     assert main([]) == 2

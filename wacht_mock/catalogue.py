@@ -194,8 +194,10 @@ def _totals(rules: Sequence[Rule], coverage: Mapping[str, Mapping[str, bool]], u
     suite = sum(1 for r in rules for s in r.sides if coverage.get(r.id, {}).get(s, False))
     verify = sum(1 for r in rules for s in r.sides if r.id in uses and s in uses[r.id].sides)
     unrecorded = sum(1 for r in rules if r.id not in coverage)
+    gone = len(set(coverage) - {r.id for r in rules})
     line = f"{len(rules)} rules, {sides} sides: the suite exercises {suite}, the verify scenarios {verify}."
-    return line + (f" {unrecorded} rules are not in the coverage report yet." if unrecorded else "")
+    line += f" Rules not yet in the coverage report: {unrecorded}." if unrecorded else ""
+    return line + (f" Rules of the coverage report no longer declared: {gone}." if gone else "")
 
 
 def _register_section(path: Path, named: Mapping[str, list[str]]) -> str:
