@@ -31,6 +31,8 @@ WRITE_RESPONSE_EMPTY_RATE_LIMITS = rule(
     "keys.create_and_rotate_respond_with_empty_rate_limits", f"{_KEY_SRC}/shared.rs:47"
 )
 ROTATE_KEEPS_OLD_PREFIX = rule("keys.rotate.copies_old_key_fields", f"{_KEY_SRC}/rotate.rs")
+# Revoke and insert run in one transaction: one NOW() for the old key's revoked_at and the new key's created_at.
+ROTATION_ONE_NOW = rule("keys.rotation_one_transaction_one_now", f"{_KEY_SRC}/rotate.rs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ def revoke_api_key_for_app(d: Deployment, app_slug: str, key_id: int, req: Revok
     """``revokeApiKeyForApp``: soft revoke of an active key of this app; not idempotent."""
     key = _find_key(d, app_slug, key_id)
     REVOKE_ONLY_ACTIVE.check(key.is_active)
-    _deactivate(d, key, req.reason)
+    _deactivate(d, key, req.reason, d.now())
 
 
 def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedKey:
@@ -90,7 +92,9 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
     app = d.apps[old.app_slug]
     ROTATE_NEEDS_ACTIVE_APP.check(app.deleted_at is None and app.is_active)
     context = key_context(d, app)
-    _deactivate(d, old, "Rotated")
+    ROTATION_ONE_NOW.applied()
+    now = d.now()
+    _deactivate(d, old, "Rotated", now)
     ROTATE_KEEPS_OLD_PREFIX.applied()
     return _issue(
         d,
@@ -102,6 +106,7 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
         expires_at=old.expires_at,
         rate_limit_scheme_slug=old.rate_limit_scheme_slug,
         context=context,
+        now=now,
     )
 
 
@@ -121,8 +126,7 @@ def _find_key(d: Deployment, app_slug: str, key_id: int) -> Key:
     return KEY_NOT_FOUND.found(key if key is not None and key.app_slug == app_slug else None)
 
 
-def _deactivate(d: Deployment, key: Key, reason: str | None) -> None:
-    now = d.now()
+def _deactivate(d: Deployment, key: Key, reason: str | None, now: datetime) -> None:
     key.is_active = False
     key.revoked_at = now
     key.revoked_reason = reason
@@ -141,11 +145,12 @@ def _issue(
     expires_at: datetime | None,
     rate_limit_scheme_slug: str | None,
     context: KeyContext,
+    now: datetime | None = None,
 ) -> IssuedKey:
     SECRET_FORMAT.applied()
     WRITE_RESPONSE_EMPTY_RATE_LIMITS.applied()
     secret = f"{key_prefix}_{d.ids.secret_body()}"
-    now = d.now()
+    now = d.now() if now is None else now
     key = Key(
         id=d.ids.snowflake(),
         deployment_id=d.id,
