@@ -10,6 +10,7 @@ from typing import Any
 from ..ids import sha256_hex
 from ..models import CreateApiKeyRequest, RevokeApiKeyRequest
 from ..rules import rule
+from ..timestamps import PG_END_US, PG_MIN_US, Instant, micros_of
 from .apps import find_app
 from .rate_limit_schemes import rules_for
 from .scope import KeyContext, key_context
@@ -31,6 +32,14 @@ WRITE_RESPONSE_EMPTY_RATE_LIMITS = rule(
     "keys.create_and_rotate_respond_with_empty_rate_limits", f"{_KEY_SRC}/shared.rs:47"
 )
 ROTATE_KEEPS_OLD_PREFIX = rule("keys.rotate.copies_old_key_fields", f"{_KEY_SRC}/rotate.rs")
+# sqlx sends the expiry as microseconds since 2000; Postgres's timestamptz_recv refuses what lies before 4714 BC
+# (22008), which production answers as any database error. chrono's upper end lies inside Postgres's range.
+EXPIRY_IN_POSTGRES_RANGE = rule(
+    "keys.create.expires_at_within_postgres_timestamptz",
+    "postgres src/backend/utils/adt/timestamp.c timestamptz_recv",
+    500,
+    "Something went wrong",
+)
 # Revoke and insert run in one transaction: one NOW() for the old key's revoked_at and the new key's created_at.
 ROTATION_ONE_NOW = rule("keys.rotation_one_transaction_one_now", f"{_KEY_SRC}/rotate.rs")
 
@@ -65,6 +74,8 @@ def create_api_key(d: Deployment, app_slug: str, req: CreateApiKeyRequest) -> Is
     app = find_app(d, app_slug)
     context = key_context(d, app)
     metadata = {} if req.metadata is None else jsonb(req.metadata)
+    if req.expires_at is not None:
+        EXPIRY_IN_POSTGRES_RANGE.check(PG_MIN_US <= micros_of(req.expires_at) < PG_END_US)
     return _issue(
         d,
         app,
@@ -142,7 +153,7 @@ def _issue(
     key_prefix: str,
     permissions: list[str],
     metadata: Any,
-    expires_at: datetime | None,
+    expires_at: Instant | None,
     rate_limit_scheme_slug: str | None,
     context: KeyContext,
     now: datetime | None = None,
