@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from conftest import app_req, ids_of, key_req, scheme_req
+from conftest import SEED, T0, app_req, ids_of, key_req, scheme_req
 
-from wacht_mock import VendorError, VirtualClock
+from wacht_mock import Backend, VendorError, VirtualClock, parse_seed
 from wacht_mock.domain import apps, keys, rate_limit_schemes
 from wacht_mock.domain.state import Deployment, RateLimitRule
 from wacht_mock.models import RevokeApiKeyRequest, UpdateApiAuthAppRequest
@@ -196,3 +196,17 @@ def test_app_update_rewrites_key_scheme_slugs(d: Deployment, clock: VirtualClock
     assert Firing("apps.update.rewrites_key_scheme_slugs", "applied") in firings
     assert [(k.rate_limit_scheme_slug, k.updated_at) for k in (active, revoked)] == [("b", clock.now())] * 2
     assert (bystander.rate_limit_scheme_slug, bystander.updated_at) == ("a", bystander.created_at)
+
+
+def test_rotate_api_key_for_app_uses_one_now() -> None:
+    """§15.2: revoke and insert share one transaction's NOW(), even on a clock that moves between reads."""
+    ticks = iter(range(1000))
+    clock = VirtualClock(T0, ticking=True, monotonic=lambda: next(ticks) / 1000)
+    d = Backend(parse_seed(SEED), clock=clock).deployment(1)
+    apps.create_api_auth_app(d, app_req())
+    old = keys.create_api_key(d, "app1", key_req()).key
+    with recording() as firings:
+        new = keys.rotate_api_key_for_app(d, "app1", old.id).key
+    assert Firing("keys.rotation_one_transaction_one_now", "applied") in firings
+    assert old.revoked_at is not None and old.revoked_at > old.created_at
+    assert old.revoked_at == old.updated_at == new.created_at == new.updated_at

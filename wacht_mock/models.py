@@ -8,10 +8,13 @@ field order, with its per-field choice between "omitted when null" and "present 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
+
+from .timestamps import Instant, parse_instant
+from .timestamps import format_timestamp as format_timestamp  # re-exported: callers import them from here
+from .timestamps import parse_timestamp as parse_timestamp
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 I32_MIN, I32_MAX = -(2**31), 2**31 - 1
@@ -42,56 +45,15 @@ def _i32(value: object) -> int:
     raise ValueError("expected a 32-bit integer")
 
 
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
-)
-
-
-_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def parse_timestamp(text: str) -> datetime:
-    """Parse an RFC 3339 timestamp with an offset into UTC at microsecond precision, as stored by production."""
-    if not isinstance(text, str):
-        raise TypeError("expected an RFC 3339 string")
-    match = _RFC3339.fullmatch(text)
-    if not match:
-        raise ValueError(f"invalid RFC 3339 timestamp {text!r}")
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    fraction, zulu, sign, off_h, off_m = match.groups()[6:]
-    offset = timedelta()
-    if not zulu:
-        if int(off_h) > 23 or int(off_m) > 59:
-            raise ValueError("offset out of range")
-        offset = timedelta(hours=int(off_h), minutes=int(off_m)) * (1 if sign == "+" else -1)
-    base = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset)).astimezone(UTC)
-    nanos = int((fraction or "0")[:9].ljust(9, "0"))
-    # sqlx stores microseconds since 2000-01-01, truncating toward that epoch.
-    micros = nanos // 1000 + (1 if base < _PG_EPOCH and nanos % 1000 else 0)
-    return base + timedelta(microseconds=micros)
-
-
-def format_timestamp(instant: datetime) -> str:
-    """RFC 3339 UTC with ``Z`` and the shortest exact fraction of 0, 3 or 6 digits (chrono ``AutoSi``)."""
-    utc = instant.astimezone(UTC)
-    text = utc.strftime("%Y-%m-%dT%H:%M:%S")
-    micros = utc.microsecond
-    if micros == 0:
-        return text + "Z"
-    if micros % 1000 == 0:
-        return f"{text}.{micros // 1000:03d}Z"
-    return f"{text}.{micros:06d}Z"
-
-
-def _timestamp(value: object) -> datetime:
+def _timestamp(value: object) -> Instant:
     if isinstance(value, str):
-        return parse_timestamp(value)
+        return parse_instant(value)
     raise ValueError("expected an RFC 3339 string")
 
 
 FlexibleI64 = Annotated[int, PlainValidator(_flexible_i64)]
 I32 = Annotated[int, PlainValidator(_i32)]
-Timestamp = Annotated[datetime, PlainValidator(_timestamp)]
+Timestamp = Annotated[Instant, PlainValidator(_timestamp)]
 Unit = Literal["millisecond", "second", "minute", "hour", "day", "calendar_day", "month", "calendar_month"]
 Mode = Literal["per_app", "per_key", "per_key_and_ip", "per_app_and_ip"]
 Plan = Literal["growth", "pro", "starter", "none"]

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from .errors import SeedError
 from .ids import stable_deployment_secret
 from .models import Plan, parse_timestamp
+from .timestamps import Instant, parse_instant
 
 SECRET_PATTERN = re.compile(r"sk_[A-Za-z0-9_-]{43}")
 KEY_SECRET_PATTERN = re.compile(r"[!-~]+_[A-Za-z0-9_-]{43}")
@@ -42,7 +43,17 @@ def _seed_time(value: object) -> datetime:
     raise ValueError("expected an RFC 3339 timestamp with an offset, e.g. 2026-01-01T00:00:00Z")
 
 
+def _seed_instant(value: object) -> Instant:
+    if isinstance(value, str):
+        try:  # a key's expiry may lie beyond years 1 to 9999, as production's does (a snapshot writes it so)
+            return parse_instant(value)
+        except ValueError:
+            pass
+    return _seed_time(value)
+
+
 SeedTime = Annotated[datetime, PlainValidator(_seed_time)]
+SeedInstant = Annotated[Instant, PlainValidator(_seed_instant)]
 
 
 def seed_id(value: object) -> int:
@@ -112,7 +123,7 @@ class KeySeed(_Entry):
     key_prefix: str | None = None
     permissions: list[str] = Field(default_factory=list)
     metadata: Any = Field(default_factory=dict)
-    expires_at: SeedTime | None = None
+    expires_at: SeedInstant | None = None
     rate_limit_scheme_slug: str | None = None
     owner_user_id: int | None = None
     organization_id: int | None = None

@@ -19,6 +19,7 @@ from typing import TypeVar
 from ..ids import b64url
 from ..models import parse_i64
 from ..rules import rule
+from ..timestamps import Instant, micros_of
 from .apps import find_app
 from .state import AuditRecord, Deployment, epoch_ms, epoch_us
 
@@ -52,8 +53,8 @@ _CHRONO_MAX_MS = 8_210_266_876_799_999
 class AuditFilter:
     """The filters every audit read shares."""
 
-    start_date: datetime | None = None
-    end_date: datetime | None = None
+    start_date: Instant | None = None
+    end_date: Instant | None = None
     key_id: int | None = None
 
 
@@ -65,7 +66,7 @@ class AuditLogsQuery(AuditFilter):
     offset: int | None = None
     outcome: str | None = None
     cursor: str | None = None
-    cursor_ts: datetime | None = None
+    cursor_ts: Instant | None = None
     cursor_id: str | None = None
 
 
@@ -223,7 +224,7 @@ def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> L
     """``getApiAuditLogs``: newest first; a cursor is a keyset "before" (and disables ``offset``)."""
     find_app(d, app_slug)
     # Compared in integer microseconds: a cursor may name any instant chrono can hold, beyond Python's datetime.
-    cursor_us = epoch_us(query.cursor_ts) if query.cursor_ts is not None else None
+    cursor_us = micros_of(query.cursor_ts) if query.cursor_ts is not None else None
     cursor_id = query.cursor_id
     if query.cursor is not None:
         millis, cursor_id = decode_cursor(query.cursor)

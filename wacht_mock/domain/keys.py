@@ -10,6 +10,7 @@ from typing import Any
 from ..ids import sha256_hex
 from ..models import CreateApiKeyRequest, RevokeApiKeyRequest
 from ..rules import rule
+from ..timestamps import PG_END_US, PG_MIN_US, Instant, micros_of
 from .apps import find_app
 from .rate_limit_schemes import rules_for
 from .scope import KeyContext, key_context
@@ -31,6 +32,16 @@ WRITE_RESPONSE_EMPTY_RATE_LIMITS = rule(
     "keys.create_and_rotate_respond_with_empty_rate_limits", f"{_KEY_SRC}/shared.rs:47"
 )
 ROTATE_KEEPS_OLD_PREFIX = rule("keys.rotate.copies_old_key_fields", f"{_KEY_SRC}/rotate.rs")
+# sqlx sends the expiry as microseconds since 2000; Postgres's timestamptz_recv refuses what lies before 4714 BC
+# (22008), which production answers as any database error. chrono's upper end lies inside Postgres's range.
+EXPIRY_IN_POSTGRES_RANGE = rule(
+    "keys.create.expires_at_within_postgres_timestamptz",
+    "postgres src/backend/utils/adt/timestamp.c timestamptz_recv",
+    500,
+    "Something went wrong",
+)
+# Revoke and insert run in one transaction: one NOW() for the old key's revoked_at and the new key's created_at.
+ROTATION_ONE_NOW = rule("keys.rotation_one_transaction_one_now", f"{_KEY_SRC}/rotate.rs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +74,8 @@ def create_api_key(d: Deployment, app_slug: str, req: CreateApiKeyRequest) -> Is
     app = find_app(d, app_slug)
     context = key_context(d, app)
     metadata = {} if req.metadata is None else jsonb(req.metadata)
+    if req.expires_at is not None:
+        EXPIRY_IN_POSTGRES_RANGE.check(PG_MIN_US <= micros_of(req.expires_at) < PG_END_US)
     return _issue(
         d,
         app,
@@ -80,7 +93,7 @@ def revoke_api_key_for_app(d: Deployment, app_slug: str, key_id: int, req: Revok
     """``revokeApiKeyForApp``: soft revoke of an active key of this app; not idempotent."""
     key = _find_key(d, app_slug, key_id)
     REVOKE_ONLY_ACTIVE.check(key.is_active)
-    _deactivate(d, key, req.reason)
+    _deactivate(d, key, req.reason, d.now())
 
 
 def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedKey:
@@ -90,7 +103,9 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
     app = d.apps[old.app_slug]
     ROTATE_NEEDS_ACTIVE_APP.check(app.deleted_at is None and app.is_active)
     context = key_context(d, app)
-    _deactivate(d, old, "Rotated")
+    ROTATION_ONE_NOW.applied()
+    now = d.now()
+    _deactivate(d, old, "Rotated", now)
     ROTATE_KEEPS_OLD_PREFIX.applied()
     return _issue(
         d,
@@ -102,6 +117,7 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
         expires_at=old.expires_at,
         rate_limit_scheme_slug=old.rate_limit_scheme_slug,
         context=context,
+        now=now,
     )
 
 
@@ -121,8 +137,7 @@ def _find_key(d: Deployment, app_slug: str, key_id: int) -> Key:
     return KEY_NOT_FOUND.found(key if key is not None and key.app_slug == app_slug else None)
 
 
-def _deactivate(d: Deployment, key: Key, reason: str | None) -> None:
-    now = d.now()
+def _deactivate(d: Deployment, key: Key, reason: str | None, now: datetime) -> None:
     key.is_active = False
     key.revoked_at = now
     key.revoked_reason = reason
@@ -138,14 +153,15 @@ def _issue(
     key_prefix: str,
     permissions: list[str],
     metadata: Any,
-    expires_at: datetime | None,
+    expires_at: Instant | None,
     rate_limit_scheme_slug: str | None,
     context: KeyContext,
+    now: datetime | None = None,
 ) -> IssuedKey:
     SECRET_FORMAT.applied()
     WRITE_RESPONSE_EMPTY_RATE_LIMITS.applied()
     secret = f"{key_prefix}_{d.ids.secret_body()}"
-    now = d.now()
+    now = d.now() if now is None else now
     key = Key(
         id=d.ids.snowflake(),
         deployment_id=d.id,

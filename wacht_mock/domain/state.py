@@ -15,6 +15,7 @@ from typing import Any
 from ..clock import Clock
 from ..ids import Ids
 from ..models import Mode, Plan, Unit
+from ..timestamps import Instant
 from .counters import SlidingLog
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -137,7 +138,7 @@ class Key:
     workspace_membership_id: int | None
     org_role_permissions: list[str]
     workspace_role_permissions: list[str]
-    expires_at: datetime | None
+    expires_at: Instant | None
     created_at: datetime
     updated_at: datetime
     seq: int

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 from pydantic import BaseModel, ValidationError
 
 from ..domain.gateway import AuthzCheckRequest
-from ..models import I32_MAX, I32_MIN, parse_i64, parse_timestamp
+from ..models import I32_MAX, I32_MIN, parse_i64
 from ..rules import Rule, rule
+from ..timestamps import Instant, parse_instant
 from . import serde
 
 # What ``normalize_error_responses`` (platform/src/application/router.rs) writes over a framework rejection
@@ -167,9 +167,9 @@ class Query:
         """A FlexibleI64 field."""
         return self._get(name, parse_i64)
 
-    def timestamp(self, name: str) -> datetime | None:
-        """A ``DateTime<Utc>`` field (RFC 3339 with an offset)."""
-        return self._get(name, parse_timestamp)
+    def timestamp(self, name: str) -> Instant | None:
+        """A ``DateTime<Utc>`` field, read by chrono's relaxed RFC 3339 parser."""
+        return self._get(name, parse_instant)
 
     def done(self) -> None:
         """Record that the query parsed."""

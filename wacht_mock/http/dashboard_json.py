@@ -16,6 +16,7 @@ from ..domain.state import App, AuditRecord, Deployment, Key
 from ..faults import operation_names
 from ..harness import Harness
 from ..models import format_timestamp
+from ..timestamps import Instant
 from .responses import clock_json, faults_json, journal_entry_json, rule_json
 
 JOURNAL_SHOWN = 200
@@ -24,7 +25,7 @@ CHART_BUCKETS = 24
 _HOUR = timedelta(hours=1)
 
 
-def _ts(value: datetime | None) -> str | None:
+def _ts(value: Instant | None) -> str | None:
     return format_timestamp(value) if value is not None else None
 
 

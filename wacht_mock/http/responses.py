@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
@@ -24,6 +23,7 @@ from ..domain.state import AuditRecord, Key, RateLimitRule, RuleState, Scheme
 from ..errors import VendorError
 from ..journal import JournalEntry
 from ..models import format_timestamp
+from ..timestamps import Instant
 from .operations import Reply, Router
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def dumps(body: object) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _ts(value: datetime | None) -> str | None:
+def _ts(value: Instant | None) -> str | None:
     return format_timestamp(value) if value is not None else None
 
 
