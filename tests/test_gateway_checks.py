@@ -583,6 +583,26 @@ def test_unbalanced_paren_reached_is_500(gw: httpx.Client, api: httpx.Client) ->
     assert decision(check(gw, other, required_permissions=["a AND (b"]))["reason"] == "permission_denied"
 
 
+def test_never_ending_and_panicking_expressions_are_500(gw: httpx.Client, api: httpx.Client) -> None:
+    make_app(api, "app1")
+    secret = make_key(api, "app1", permissions=["é"])["secret"]
+    # §15.4: the byte-offset cut leaves an unbalanced "(" (divergence permission-parser-crash) ...
+    for required in (["é AND (x OR y)"], ["éé AND ()"]):
+        crash = check(gw, secret, required_permissions=required)
+        assert (crash.status_code, crash.text) == (
+            500,
+            "gateway process aborted: unbalanced '(' in required_permissions",
+        )
+    # ... or lands inside a character (divergence permission-parser-panic)
+    panic = check(gw, secret, required_permissions=["éé(a)", "b"])
+    assert (panic.status_code, panic.text) == (
+        500,
+        "gateway handler panicked: required_permissions sliced inside a UTF-8 character",
+    )
+    assert panic.headers["content-type"] == "text/plain; charset=utf-8"
+    assert logs(api) == []
+
+
 # §9.2 steps 9-10: user_agent and client_ip, as recorded by the audit event
 
 

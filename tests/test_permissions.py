@@ -174,3 +174,56 @@ def test_effective_permissions_keeps_odd_entries() -> None:
     # nothing is trimmed or filtered: "" and " x" survive; non-ASCII sorts by code point (= UTF-8 byte order)
     assert effective_permissions(key(["é", " x", "", "z"])) == ["", " x", "z", "é"]
     assert effective_permissions(key([])) == []
+
+
+# §15.4: character indices used as byte offsets, and every input production never answers
+
+
+@pytest.mark.parametrize(
+    ("expression", "granted", "allowed"),
+    [
+        # cut one byte short: "é OR " is false, then "false ) AND b" (with the character cut "true AND b")
+        ("(é OR a) AND b", ["a", "b", "true"], False),
+        ("(é OR a) AND b", ["false )", "b"], True),  # ... and "false )" is the atom looked up
+    ],
+)
+def test_groups_are_cut_at_character_index_as_byte_offset(expression: str, granted: list[str], allowed: bool) -> None:
+    assert check_permissions(set(granted), expression) is allowed
+
+
+@pytest.mark.parametrize(
+    ("expression", "granted"),
+    [
+        ("é AND (x OR y)", ["é"]),  # the cut leaves "(x OR" inside: unbalanced, recursed on for ever
+        ("éé AND ()", ["a"]),  # "éé AN false ()", "éé AN fals false ()", ...: the text grows for ever
+        ("ééa AND ()", ["a"]),
+        ("a AND b AND éé AND ()", ["a", "b"]),
+    ],
+)
+def test_never_ending_evaluation_is_a_crash(expression: str, granted: list[str]) -> None:
+    with pytest.raises(PermissionParserCrash) as crash:
+        check_permissions(set(granted), expression)
+    assert crash.value.kind == "recursion"
+
+
+def test_groups_are_evaluated_before_the_operators() -> None:
+    # the group is cut out before any OR/AND split, so a short circuit cannot avoid it
+    with pytest.raises(PermissionParserCrash):
+        check_permissions({"a"}, "a OR éé AND ()")
+    assert check_permissions({"a"}, "a OR b AND é(") is True  # no pair: any() stops at "a"
+
+
+@pytest.mark.parametrize("expression", ["éé(a) AND b", "éé(b) OR c", "x AND é()", "(a OR é) AND b", "(é) OR x"])
+def test_a_cut_inside_a_character_is_a_panic(expression: str) -> None:
+    with pytest.raises(PermissionParserCrash) as crash:
+        check_permissions({"a", "b", "x"}, expression)
+    assert crash.value.kind == "slice"
+
+
+def test_deep_nesting_never_reaches_pythons_recursion_limit() -> None:
+    depth = 3000
+    nested = "(" * depth + "a OR b" + ")" * depth
+    assert check_permissions({"b"}, nested + " OR c") is False  # the group is the atom "true"
+    assert check_permissions({"b", "true"}, nested + " AND true") is True
+    with pytest.raises(PermissionParserCrash):
+        check_permissions({"a"}, "a AND " + "(" * depth + "b")

@@ -36,7 +36,7 @@ OAUTH_UNSUPPORTED = rule(
     "gateway.oauth_token_unknown", "wacht-mock decision 11 (no OAuth principals)", 401, "invalid_token", only="deny"
 )
 PERMISSIONS_HELD = rule(
-    "gateway.required_permissions_expression", "platform/src/gateway/validation.rs:99-204", decision=True
+    "gateway.required_permissions_expression", "platform/src/gateway/validation.rs:94-227", decision=True
 )
 DECISION_AUDITED = rule("gateway.decisions_audited_early_exits_not", f"{_SRC}:589-610")
 

@@ -26,7 +26,14 @@ from ..journal import JournalEntry
 from ..redact import redact_bytes, redact_headers, redact_text
 from ..rules import Firing, recording
 from . import control, gateway, handlers  # noqa: F401  (importing the handlers declares the operations)
-from .axum import BODY_LIMIT_BYTES, METHOD_NOT_ALLOWED, UNKNOWN_PATH, normaliser_message, path_text
+from .axum import (
+    BODY_LIMIT_BYTES,
+    GATEWAY_WRONG_METHOD,
+    METHOD_NOT_ALLOWED,
+    UNKNOWN_PATH,
+    normaliser_message,
+    path_text,
+)
 from .commit import CommitWrites
 from .cors import Cors
 from .guard import ControlGuard
@@ -127,7 +134,8 @@ class VendorApi:
                     self.backend.authenticate(request.headers.get("authorization")) if router.authenticates else None
                 )
                 if op is None and not router.normalised:
-                    return Answer(method_not_allowed(route.allow))
+                    GATEWAY_WRONG_METHOD.applied()
+                    return Answer(method_not_allowed())
                 if op is None:
                     # Production's error normaliser rebuilds the 405, so axum's Allow header is lost.
                     METHOD_NOT_ALLOWED.deny()

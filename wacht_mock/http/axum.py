@@ -64,6 +64,10 @@ GATEWAY_CONTENT_TYPE = rule(
 GATEWAY_BODY_LIMIT = rule(
     "gateway.http.body_at_most_2_mib", _AXUM, 413, "Failed to buffer the request body: length limit exceeded"
 )
+GATEWAY_WRONG_METHOD = rule(
+    "gateway.http.wrong_method_is_405_without_allow",
+    "platform/src/application/router.rs:73-92 (backend-behaviour.md §15.4: no Allow header on any 405)",
+)
 
 BODY_LIMIT_BYTES = 2 * 1024 * 1024
 _MIME = re.compile(r"([a-z0-9!#$&^_.+-]+)/([a-z0-9!#$&^_.+-]+)")

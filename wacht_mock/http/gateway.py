@@ -11,8 +11,10 @@ from .axum import gateway_json
 from .operations import GATEWAY, GATEWAY_PATH, Call, Reply, operation
 from .responses import decision_json, denial_json
 
-# Production's parser recurses until the gateway process aborts; the mock answers instead (divergences.yaml).
+# Production's parser recurses until the gateway process aborts, or panics slicing inside a character and drops
+# the connection; the mock answers instead (divergences.yaml permission-parser-crash, permission-parser-panic).
 PARSER_CRASH_TEXT = "gateway process aborted: unbalanced '(' in required_permissions"
+PARSER_PANIC_TEXT = "gateway handler panicked: required_permissions sliced inside a UTF-8 character"
 
 
 @operation("POST", GATEWAY_PATH, "checkAuthz", body=True, router=GATEWAY)
@@ -21,8 +23,9 @@ def check_authz(c: Call) -> Reply:
     request = gateway_json(c.content_type, c.body)
     try:
         answer = gateway.check_authz(c.backend, request, c.headers, c.client_ip)
-    except PermissionParserCrash:
-        return Reply(500, text=PARSER_CRASH_TEXT, message=PARSER_CRASH_TEXT)
+    except PermissionParserCrash as crash:
+        text = PARSER_CRASH_TEXT if crash.kind == "recursion" else PARSER_PANIC_TEXT
+        return Reply(500, text=text, message=text)
     if isinstance(answer, gateway.Decision):
         return Reply(200, decision_json(answer), message=answer.reason)
     if answer.rule_id == gateway.KEY_FOUND.id:

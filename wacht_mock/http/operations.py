@@ -99,11 +99,6 @@ class Route:
         """The operation a method names; HEAD is answered as GET (without the body)."""
         return self.operations.get("GET" if method == "HEAD" else method)
 
-    @property
-    def allow(self) -> str:
-        """The methods of this path, for axum's ``Allow`` header."""
-        return ",".join(self.operations)
-
 
 _declared: list[Operation] = []
 

@@ -397,9 +397,9 @@ def reply_response(reply: Reply) -> Response:
     return json_response(reply.body, reply.status)
 
 
-def method_not_allowed(allow: str) -> Response:
-    """axum's own 405 (no normaliser on the router): no body, an ``Allow`` header."""
-    return Response(status_code=405, headers={"allow": allow})
+def method_not_allowed() -> Response:
+    """The gateway's 405: no body, and no ``Allow`` header (backend-behaviour.md §15.4)."""
+    return Response(status_code=405)
 
 
 def rejection(router: Router, error: VendorError) -> Response:
