@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import parse_qsl, unquote
 
 from pydantic import BaseModel, ValidationError
@@ -21,6 +21,7 @@ from ..domain.gateway import AuthzCheckRequest
 from ..models import I32_MAX, I32_MIN, parse_i64, parse_timestamp
 from ..rules import Rule, rule
 from . import serde
+from .serde_body import BodyShapeError, BodySyntaxError, read_body
 
 # What ``normalize_error_responses`` (platform/src/application/router.rs) writes over a framework rejection
 # of this status; injected error faults use the same words.
@@ -82,22 +83,18 @@ def is_json_content_type(value: str | None) -> bool:
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-def decode_json(raw: bytes) -> Any:
-    """Parse JSON as serde_json does (strict UTF-8, ``serde.strict_loads``, no trailing data), else 400."""
-    try:
-        return serde.strict_loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        JSON_SYNTAX.deny()
-
-
 def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
     """The ``Json<T>`` extractor: content type (415), size (413), syntax (400), shape (422)."""
     JSON_CONTENT_TYPE.check(is_json_content_type(content_type))
     BODY_SIZE_LIMIT.check(len(raw) <= BODY_LIMIT_BYTES)
-    data = decode_json(raw)
+    try:
+        data = read_body(raw, model)
+    except BodySyntaxError:
+        JSON_SYNTAX.deny()
+    except BodyShapeError:
+        JSON_SYNTAX.allow()
+        JSON_SHAPE.deny()
     JSON_SYNTAX.allow()
-    # serde can fill a struct from a positional JSON array; the mock answers 422 (see divergences.yaml).
-    JSON_SHAPE.check(isinstance(data, dict))
     try:
         parsed = model.model_validate(data)
     except ValidationError:
