@@ -158,3 +158,48 @@ REQUEST = b'{"principal":{"type":"api_key","value":"' + KEY + b'"},"resource":"/
 def test_gateway_bodies(gw: httpx.Client, body: bytes, status: int, text: str) -> None:
     response = post(gw, CHECK, body)
     assert (response.status_code, response.text) == (status, text)
+
+
+# Content-Type, as mime 0.3.17 parses it and axum 0.8.1 checks it
+
+JSON_TYPES = [
+    pytest.param("application/json+anything", id="subtype-ends-at-plus"),
+    pytest.param("application/a+b+json", id="last-plus-starts-the-suffix"),
+    pytest.param("application/json;", id="empty-parameter-list"),
+    pytest.param("application/json; ", id="space-after-semicolon"),
+    pytest.param("application/json;charset=", id="empty-value-at-end"),
+    pytest.param('application/json;a="b c"', id="space-in-quoted-value"),
+    pytest.param('application/json;a="x" ;b=c', id="space-after-quoted-value"),
+    pytest.param("Application/JSON;a=b;", id="mixed-case-trailing-semicolon"),
+]
+NOT_JSON_TYPES = [
+    pytest.param("application/+json", id="plus-right-after-slash"),
+    pytest.param("application/json ;charset=utf-8", id="space-before-semicolon"),
+    pytest.param("application/json;charset", id="parameter-without-equals"),
+    pytest.param("application/json; charset=utf 8", id="space-in-value"),
+    pytest.param("application/json;=x", id="empty-parameter-name"),
+    pytest.param("application/json;a=;b=c", id="empty-value-before-semicolon"),
+    pytest.param('application/json;a=""', id="empty-quoted-value"),
+    pytest.param('application/json;a="x"b', id="text-after-quoted-value"),
+    pytest.param("application/json;;", id="double-semicolon"),
+    pytest.param("application/", id="empty-subtype"),
+]
+
+
+def with_type(client: httpx.Client, path: str, body: bytes, content_type: str) -> httpx.Response:
+    return client.post(path, content=body, headers={"content-type": content_type})
+
+
+@pytest.mark.parametrize("content_type", JSON_TYPES)
+def test_json_content_types(api: httpx.Client, gw: httpx.Client, content_type: str) -> None:
+    assert ok(with_type(api, "/api-auth/apps", VALID, content_type))["app_slug"] == "billing"
+    response = with_type(gw, CHECK, REQUEST + b"}", content_type)
+    assert (response.status_code, response.text) == (401, "Invalid API key")
+
+
+@pytest.mark.parametrize("content_type", NOT_JSON_TYPES)
+def test_other_content_types(api: httpx.Client, gw: httpx.Client, content_type: str) -> None:
+    response = with_type(api, "/api-auth/apps", VALID, content_type)
+    assert (response.status_code, response.json()) == (415, error(415, "Request failed"))
+    response = with_type(gw, CHECK, REQUEST + b"}", content_type)
+    assert (response.status_code, response.text) == (415, "Expected request with `Content-Type: application/json`")

@@ -36,7 +36,6 @@ VALID = json.dumps(APP).encode()
         pytest.param("application/x-www-form-urlencoded", id="form"),
         pytest.param("multipart/form-data; boundary=x", id="multipart"),
         pytest.param("application/jsonx", id="jsonx"),
-        pytest.param("application/json+x", id="json-then-suffix"),
         pytest.param("json", id="no-slash"),
         pytest.param("", id="empty"),
     ],

@@ -9,7 +9,6 @@ Every rejection is a named rule raising ``VendorError``; the pipeline renders it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
@@ -21,6 +20,7 @@ from ..domain.gateway import AuthzCheckRequest
 from ..models import I32_MAX, I32_MIN, parse_i64, parse_timestamp
 from ..rules import Rule, rule
 from . import serde
+from .mime import is_json_content_type
 from .serde_body import BodyShapeError, BodySyntaxError, read_body
 
 # What ``normalize_error_responses`` (platform/src/application/router.rs) writes over a framework rejection
@@ -67,20 +67,8 @@ GATEWAY_BODY_LIMIT = rule(
 )
 
 BODY_LIMIT_BYTES = 2 * 1024 * 1024
-_MIME = re.compile(r"([a-z0-9!#$&^_.+-]+)/([a-z0-9!#$&^_.+-]+)")
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
-
-
-def is_json_content_type(value: str | None) -> bool:
-    """``application/json`` or ``application/*+json``, parameters allowed, case-insensitive (axum's test)."""
-    if value is None:
-        return False
-    match = _MIME.fullmatch(value.split(";", 1)[0].strip().lower())
-    if match is None:
-        return False
-    kind, subtype = match.groups()
-    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
