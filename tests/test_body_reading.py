@@ -13,6 +13,8 @@ import httpx
 import pytest
 from conftest import APP, error, ok
 
+from wacht_mock import Firing, WachtMock
+
 CHECK = "/v1/authz/check"
 SYNTAX = "Failed to parse the request body as JSON: "
 SHAPE = "Failed to deserialize the JSON body into the target type: "
@@ -203,3 +205,28 @@ def test_other_content_types(api: httpx.Client, gw: httpx.Client, content_type: 
     assert (response.status_code, response.json()) == (415, error(415, "Request failed"))
     response = with_type(gw, CHECK, REQUEST + b"}", content_type)
     assert (response.status_code, response.text) == (415, "Expected request with `Content-Type: application/json`")
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "rule_id", "outcome"),
+    [
+        pytest.param(VALID + b" x", 200, "http.body.json_trailing_data_ignored", "applied", id="trailing"),
+        pytest.param(OPEN + b',"name":"x"}', 422, "http.body.json_duplicate_field", "deny", id="duplicate"),
+        pytest.param(OPEN + b',"x":0,"x":0}', 200, "http.body.json_duplicate_field", None, id="unknown-twice"),
+        pytest.param(OPEN + b',"permissions":[' + nested(DEEP) + b"]}", 422, "http.body.json_shape", "deny", id="vec"),
+    ],
+)
+def test_body_rules_fire(body: bytes, status: int, rule_id: str, outcome: str | None) -> None:
+    wacht = WachtMock()
+    with wacht.client() as client:
+        assert post(client, "/api-auth/apps", body).status_code == status
+    fired = {f.outcome for f in wacht.journal.entries[-1].rules if f.rule_id == rule_id}
+    assert fired == ({outcome} if outcome else set())
+
+
+def test_recursion_limit_rule_fires_for_key_metadata() -> None:
+    wacht = WachtMock()
+    with wacht.client() as client:
+        ok(client.post("/api-auth/apps", json=APP))
+        assert post(client, "/api-auth/apps/billing/keys", metadata(127)).status_code == 400
+    assert Firing("http.body.json_recursion_limit", "deny") in wacht.journal.entries[-1].rules

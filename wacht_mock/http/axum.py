@@ -54,6 +54,22 @@ JSON_CONTENT_TYPE = _normalised("http.body.json_content_type_required", 415)
 BODY_SIZE_LIMIT = _normalised("http.body.at_most_2_mib", 413)
 JSON_SYNTAX = _normalised("http.body.json_syntax", 400)
 JSON_SHAPE = _normalised("http.body.json_shape", 422)
+_SERDE = "serde_json 1.0.140 src/de.rs"
+JSON_RECURSION_LIMIT = rule(
+    "http.body.json_recursion_limit",
+    f"{_SERDE} (check_recursion: remaining_depth 128) + {_ROUTER}",
+    400,
+    normaliser_message(400),
+)
+JSON_DUPLICATE_FIELD = rule(
+    "http.body.json_duplicate_field",
+    f"serde_derive (Error::duplicate_field) + {_ROUTER}",
+    422,
+    normaliser_message(422),
+)
+JSON_TRAILING_DATA_IGNORED = rule(
+    "http.body.json_trailing_data_ignored", "axum 0.8.1 src/json.rs Json::from_bytes (no Deserializer::end)"
+)
 QUERY_PARSES = _normalised("http.query.parses", 400)
 PATH_PARSES = _normalised("http.path.parses", 400)
 
@@ -76,13 +92,16 @@ def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
     JSON_CONTENT_TYPE.check(is_json_content_type(content_type))
     BODY_SIZE_LIMIT.check(len(raw) <= BODY_LIMIT_BYTES)
     try:
-        data = read_body(raw, model)
-    except BodySyntaxError:
-        JSON_SYNTAX.deny()
-    except BodyShapeError:
+        data, trailing = read_body(raw, model)
+    except BodySyntaxError as exc:
+        (JSON_RECURSION_LIMIT if exc.too_deep else JSON_SYNTAX).deny()
+    except BodyShapeError as exc:
         JSON_SYNTAX.allow()
-        JSON_SHAPE.deny()
+        (JSON_DUPLICATE_FIELD if exc.duplicate else JSON_SHAPE).deny()
     JSON_SYNTAX.allow()
+    JSON_SHAPE.allow()  # an object, not a positional array
+    if trailing:
+        JSON_TRAILING_DATA_IGNORED.applied()
     try:
         parsed = model.model_validate(data)
     except ValidationError:

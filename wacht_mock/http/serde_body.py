@@ -20,11 +20,23 @@ from .json_scan import MAX_DEPTH, ScanError, first_too_deep, skip_value, skip_ws
 
 
 class BodySyntaxError(Exception):
-    """serde_json's syntax error (axum's 400)."""
+    """serde_json's syntax error (axum's 400); ``too_deep`` when it is the recursion limit."""
+
+    def __init__(self, message: str, *, too_deep: bool = False) -> None:
+        super().__init__(message)
+        self.too_deep = too_deep
 
 
 class BodyShapeError(Exception):
-    """serde's data error (axum's 422)."""
+    """serde's data error (axum's 422); ``duplicate`` when a known field came twice."""
+
+    def __init__(self, message: str, *, duplicate: bool = False) -> None:
+        super().__init__(message)
+        self.duplicate = duplicate
+
+
+class _TooDeep(ScanError):
+    """serde_json's ``RecursionLimitExceeded``."""
 
 
 @dataclass(frozen=True)
@@ -66,15 +78,15 @@ def schema_of(annotation: Any) -> _Schema:
     return _Value() if annotation is Any else _Scalar()
 
 
-def read_body(raw: bytes, model: type[BaseModel]) -> Any:
-    """The first JSON value of ``raw`` as serde reads it for ``model``; raises ``BodySyntaxError`` or
-    ``BodyShapeError``."""
+def read_body(raw: bytes, model: type[BaseModel]) -> tuple[Any, bool]:
+    """The first JSON value of ``raw`` as serde reads it for ``model``, and whether anything but whitespace
+    follows it (ignored); raises ``BodySyntaxError`` or ``BodyShapeError``."""
     text = raw.decode("utf-8", "surrogateescape")
     try:
-        value, _ = _read(text, skip_ws(text, 0), schema_of(model), 0)
+        value, end = _read(text, skip_ws(text, 0), schema_of(model), 0)
     except ScanError as exc:
-        raise BodySyntaxError(str(exc)) from None
-    return value
+        raise BodySyntaxError(str(exc), too_deep=isinstance(exc, _TooDeep)) from None
+    return value, skip_ws(text, end) < len(text)
 
 
 def _read(text: str, i: int, schema: _Schema, depth: int) -> tuple[Any, int]:
@@ -88,8 +100,10 @@ def _read(text: str, i: int, schema: _Schema, depth: int) -> tuple[Any, int]:
     if isinstance(schema, _Model) and opening == "[":
         # serde could fill a struct from a positional array; the mock answers 422 (see divergences.yaml).
         raise BodyShapeError(f"sequence for a struct at index {i}")
-    if depth + 1 > MAX_DEPTH or (isinstance(schema, _Value) and first_too_deep(text, i, depth) is not None):
-        raise ScanError(i)
+    if depth + 1 > MAX_DEPTH:
+        raise _TooDeep(i)
+    if isinstance(schema, _Value) and (too_deep := first_too_deep(text, i, depth)) is not None:
+        raise _TooDeep(too_deep)
     if isinstance(schema, _Value):
         return _scalar(text, i)
     if isinstance(schema, _List):
@@ -124,7 +138,7 @@ def _members(text: str, i: int, model: _Model, depth: int) -> tuple[dict[str, An
             raise ScanError(i)
         if key in model.fields:
             if key in values:
-                raise BodyShapeError(f"duplicate field `{key}`")
+                raise BodyShapeError(f"duplicate field `{key}`", duplicate=True)
             values[key], i = _read(text, i + 1, model.fields[key], depth)
         else:
             i = skip_value(text, i + 1)
