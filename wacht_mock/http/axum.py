@@ -99,6 +99,8 @@ def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
         JSON_SYNTAX.allow()
         (JSON_DUPLICATE_FIELD if exc.duplicate else JSON_SHAPE).deny()
     JSON_SYNTAX.allow()
+    JSON_RECURSION_LIMIT.allow()
+    JSON_DUPLICATE_FIELD.allow()
     JSON_SHAPE.allow()  # an object, not a positional array
     if trailing:
         JSON_TRAILING_DATA_IGNORED.applied()
