@@ -105,10 +105,7 @@ def test_body_limit_is_2_mib(gw: httpx.Client) -> None:
     [
         ("", "EOF while parsing a value at line 1 column 0"),  # verified
         ("{bad json}", "key must be a string at line 1 column 2"),  # verified
-        (BASE + "} x", "trailing characters at line 1 column 77"),  # verified
         (BASE + ",}", "trailing comma at line 1 column 76"),  # verified
-        (BASE + "}}", "trailing characters at line 1 column 76"),
-        (BASE + "}\n\n x", "trailing characters at line 3 column 2"),
         ("   ", "EOF while parsing a value at line 1 column 3"),
         ("\n", "EOF while parsing a value at line 2 column 0"),
         ("{", "EOF while parsing an object at line 1 column 1"),
@@ -399,7 +396,7 @@ def test_query_string_does_not_change_the_route(gw: httpx.Client, secret: str) -
 
 def test_framework_rejections_are_not_audited(gw: httpx.Client, api: httpx.Client, secret: str) -> None:
     post(gw, request(secret), "text/plain")
-    post(gw, request(secret) + " x")
+    post(gw, request(secret)[:-1])
     post(gw, request(secret)[:-1] + ',"foo":1}')
     gw.get(CHECK)
     assert ok(api.get("/api-auth/apps/app1/audit/logs"))["data"] == []

@@ -364,7 +364,9 @@ def test_create_rate_limit_scheme_wrong_shape_is_422(api: httpx.Client, body: An
         pytest.param({"content-type": "text/plain"}, b"{}", 415, "Request failed", id="text-plain"),
         pytest.param({"content-type": "application/json"}, b"", 400, "Bad request", id="empty-body"),
         pytest.param({"content-type": "application/json"}, b"{", 400, "Bad request", id="syntax-error"),
-        pytest.param({"content-type": "application/json"}, b"{} x", 400, "Bad request", id="trailing-garbage"),
+        pytest.param(
+            {"content-type": "application/json"}, b"{} x", 422, "Invalid request payload", id="trailing-data-ignored"
+        ),
         pytest.param(
             {"content-type": "application/json; charset=utf-8"},
             b'{"slug":"s","name":"S","rules":[{"unit":"minute","duration":1,"max_requests":1}]}',

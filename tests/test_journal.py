@@ -21,6 +21,8 @@ BODY_ALLOWED = [
     Firing("http.body.json_content_type_required", "allow"),
     Firing("http.body.at_most_2_mib", "allow"),
     Firing("http.body.json_syntax", "allow"),
+    Firing("http.body.json_recursion_limit", "allow"),
+    Firing("http.body.json_duplicate_field", "allow"),
     Firing("http.body.json_shape", "allow"),
     Firing("http.body.json_shape", "allow"),
 ]

@@ -9,9 +9,8 @@ Every rejection is a named rule raising ``VendorError``; the pipeline renders it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import parse_qsl, unquote
 
 from pydantic import BaseModel, ValidationError
@@ -21,6 +20,8 @@ from ..models import I32_MAX, I32_MIN, parse_i64
 from ..rules import Rule, rule
 from ..timestamps import Instant, parse_instant
 from . import serde
+from .mime import is_json_content_type
+from .serde_body import BodyShapeError, BodySyntaxError, read_body
 
 # What ``normalize_error_responses`` (platform/src/application/router.rs) writes over a framework rejection
 # of this status; injected error faults use the same words.
@@ -53,6 +54,22 @@ JSON_CONTENT_TYPE = _normalised("http.body.json_content_type_required", 415)
 BODY_SIZE_LIMIT = _normalised("http.body.at_most_2_mib", 413)
 JSON_SYNTAX = _normalised("http.body.json_syntax", 400)
 JSON_SHAPE = _normalised("http.body.json_shape", 422)
+_SERDE = "serde_json 1.0.140 src/de.rs"
+JSON_RECURSION_LIMIT = rule(
+    "http.body.json_recursion_limit",
+    f"{_SERDE} (check_recursion: remaining_depth 128) + {_ROUTER}",
+    400,
+    normaliser_message(400),
+)
+JSON_DUPLICATE_FIELD = rule(
+    "http.body.json_duplicate_field",
+    f"serde_derive (Error::duplicate_field) + {_ROUTER}",
+    422,
+    normaliser_message(422),
+)
+JSON_TRAILING_DATA_IGNORED = rule(
+    "http.body.json_trailing_data_ignored", "axum 0.8.1 src/json.rs Json::from_bytes (no Deserializer::end)"
+)
 QUERY_PARSES = _normalised("http.query.parses", 400)
 PATH_PARSES = _normalised("http.path.parses", 400)
 
@@ -70,38 +87,27 @@ GATEWAY_WRONG_METHOD = rule(
 )
 
 BODY_LIMIT_BYTES = 2 * 1024 * 1024
-_MIME = re.compile(r"([a-z0-9!#$&^_.+-]+)/([a-z0-9!#$&^_.+-]+)")
 _M = TypeVar("_M", bound=BaseModel)
 _T = TypeVar("_T")
-
-
-def is_json_content_type(value: str | None) -> bool:
-    """``application/json`` or ``application/*+json``, parameters allowed, case-insensitive (axum's test)."""
-    if value is None:
-        return False
-    match = _MIME.fullmatch(value.split(";", 1)[0].strip().lower())
-    if match is None:
-        return False
-    kind, subtype = match.groups()
-    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
-
-
-def decode_json(raw: bytes) -> Any:
-    """Parse JSON as serde_json does (strict UTF-8, ``serde.strict_loads``, no trailing data), else 400."""
-    try:
-        return serde.strict_loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        JSON_SYNTAX.deny()
 
 
 def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
     """The ``Json<T>`` extractor: content type (415), size (413), syntax (400), shape (422)."""
     JSON_CONTENT_TYPE.check(is_json_content_type(content_type))
     BODY_SIZE_LIMIT.check(len(raw) <= BODY_LIMIT_BYTES)
-    data = decode_json(raw)
+    try:
+        data, trailing = read_body(raw, model)
+    except BodySyntaxError as exc:
+        (JSON_RECURSION_LIMIT if exc.too_deep else JSON_SYNTAX).deny()
+    except BodyShapeError as exc:
+        JSON_SYNTAX.allow()
+        (JSON_DUPLICATE_FIELD if exc.duplicate else JSON_SHAPE).deny()
     JSON_SYNTAX.allow()
-    # serde can fill a struct from a positional JSON array; the mock answers 422 (see divergences.yaml).
-    JSON_SHAPE.check(isinstance(data, dict))
+    JSON_RECURSION_LIMIT.allow()
+    JSON_DUPLICATE_FIELD.allow()
+    JSON_SHAPE.allow()  # an object, not a positional array
+    if trailing:
+        JSON_TRAILING_DATA_IGNORED.applied()
     try:
         parsed = model.model_validate(data)
     except ValidationError:

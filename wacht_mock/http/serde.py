@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from ..domain.gateway import AuthzCheckRequest
 from ..rules import Rule, rule
+from .json_scan import blank_deep, skip_ws
 
 _AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
 
@@ -38,7 +39,7 @@ _REQUIRED = ("principal", "resource", "method")
 _PRINCIPAL_FIELDS = ("type", "value")
 _TYPES = ("api_key", "oauth_access_token")
 _WS = " \t\n\r"
-_DECODER = json.JSONDecoder()
+_RAW_BYTE = re.compile("[\udc80-\udcff]")  # an invalid UTF-8 byte, decoded with surrogateescape
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -53,47 +54,67 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _lone_surrogates(value: Any) -> bool:
+def has_lone_surrogates(value: Any) -> bool:
+    """Whether a decoded value holds a lone surrogate (from an escape, which serde_json refuses)."""
     if isinstance(value, str):
         return _SURROGATE.search(value) is not None
     if isinstance(value, list):
-        return any(_lone_surrogates(v) for v in value)
+        return any(has_lone_surrogates(v) for v in value)
     if isinstance(value, dict):
-        return any(_lone_surrogates(k) or _lone_surrogates(v) for k, v in value.items())
+        return any(has_lone_surrogates(k) or has_lone_surrogates(v) for k, v in value.items())
     return False
 
 
+def _serde_int(text: str) -> int | float:
+    # serde_json reads ``-0`` as the float -0.0, so an integer field given it is a data error (§15.1).
+    return -0.0 if text == "-0" else int(text)
+
+
+STRICT = json.JSONDecoder(  # serde_json's reading of a shallow value
+    parse_constant=_no_constants, parse_float=_finite_float, parse_int=_serde_int
+)
+
+
 def strict_loads(text: str) -> Any:
-    """``json.loads`` with serde_json's refusals: no NaN/Infinity, no number overflowing f64, no lone
-    surrogate escape. Raises ValueError (a ``JSONDecodeError`` with a position where Python knows it)."""
-    data = json.loads(text, parse_constant=_no_constants, parse_float=_finite_float)
-    if _lone_surrogates(data):
+    """The first JSON value of ``text`` (serde_json under axum 0.8.1 never looks past it) with serde_json's
+    refusals: no NaN/Infinity, no number overflowing f64, no lone surrogate escape; ``-0`` is a float. The value
+    must be shallow (see ``json_scan``). Raises ValueError (a ``JSONDecodeError`` with a position where Python
+    knows it)."""
+    data, _ = STRICT.raw_decode(text, skip_ws(text, 0))
+    if has_lone_surrogates(data):
         raise ValueError("lone surrogate escape")
     return data
 
 
+# Inside a gateway body, a container nested deeper than principal.type's object is where serde stops with an
+# error on its opening (every such place expects a string or unit), so its inside is never read.
+_GATEWAY_READ_DEPTH = 3
+
+
 def read_authz_request(raw: bytes) -> AuthzCheckRequest:
     """Read the request as serde_json does into the struct, or raise the plain-text rejection as a ``VendorError``."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        prefix = raw[: exc.start].decode("utf-8")
+    text = raw.decode("utf-8", "surrogateescape")
+    scan = blank_deep(text, _GATEWAY_READ_DEPTH)
+    bad_byte = _RAW_BYTE.search(scan)
+    if bad_byte is not None:
+        prefix = text[: bad_byte.start()]
         _fail(SYNTAX, prefix + " ", len(prefix) + 1, "invalid unicode code point")
     try:
-        data = strict_loads(text)
+        data = strict_loads(scan)
     except json.JSONDecodeError as exc:
         SYNTAX.deny(detail=_syntax_detail(text, exc))
-    except (ValueError, RecursionError):
+    except ValueError:
         SYNTAX.deny(detail=f"expected value at {_where(text, len(text.rstrip(_WS)) - 1)}")
     SYNTAX.allow()
-    return _Reader(text).request(data)
+    return _Reader(text, scan).request(data)
 
 
 class _Reader:
     """Walks the (already valid) JSON text to find where each value ends, for serde's line and column."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, text: str, scan: str) -> None:
+        self.text = text  # for line and column
+        self.scan = scan  # the same, index for index, with what serde never reads blanked (for decoding)
 
     def request(self, data: Any) -> AuthzCheckRequest:
         start = self._skip(0)
@@ -209,7 +230,7 @@ class _Reader:
         self._shape(path, f"invalid type: {_unexpected(value)}, expected {expected}", read_to)
 
     def _skip(self, i: int) -> int:
-        while i < len(self.text) and self.text[i] in _WS:
+        while i < len(self.scan) and self.scan[i] in _WS:
             i += 1
         return i
 
@@ -217,13 +238,13 @@ class _Reader:
         """An object's members as (key, end of key, value, start of value, end of value), and its ``}``."""
         members = []
         i = self._skip(start + 1)
-        while self.text[i] != "}":
-            key, key_end = _DECODER.raw_decode(self.text, i)
+        while self.scan[i] != "}":
+            key, key_end = STRICT.raw_decode(self.scan, i)
             value_start = self._skip(self._skip(key_end) + 1)
-            value, value_end = _DECODER.raw_decode(self.text, value_start)
+            value, value_end = STRICT.raw_decode(self.scan, value_start)
             members.append((key, key_end, value, value_start, value_end))
             i = self._skip(value_end)
-            if self.text[i] == ",":
+            if self.scan[i] == ",":
                 i = self._skip(i + 1)
         return members, i
 
@@ -231,11 +252,11 @@ class _Reader:
         """An array's items with the start and end of each."""
         items = []
         i = self._skip(start + 1)
-        while self.text[i] != "]":
-            item, end = _DECODER.raw_decode(self.text, i)
+        while self.scan[i] != "]":
+            item, end = STRICT.raw_decode(self.scan, i)
             items.append((item, i, end))
             i = self._skip(end)
-            if self.text[i] == ",":
+            if self.scan[i] == ",":
                 i = self._skip(i + 1)
         return items
 
@@ -249,7 +270,7 @@ def _where(text: str, last: int) -> str:
     """serde_json's ``line L column C`` once the character at index ``last`` has been read: the column counts the
     UTF-8 bytes read on that line (0 right after a newline, or when nothing was read)."""
     line_start = text.rfind("\n", 0, last + 1) + 1
-    column = len(text[line_start : last + 1].encode("utf-8"))
+    column = len(text[line_start : last + 1].encode("utf-8", "surrogateescape"))
     return f"line {text.count(chr(10), 0, line_start) + 1} column {column}"
 
 
@@ -276,8 +297,6 @@ def _syntax_detail(text: str, exc: json.JSONDecodeError) -> str:
     msg = exc.msg
     if msg == "Expecting value":
         return f"EOF while parsing a value {eof}" if at_end else f"expected value {here}"
-    if msg == "Extra data":
-        return f"trailing characters {here}"
     if msg.startswith("Unterminated string"):
         return f"EOF while parsing a string {eof}"
     if msg.startswith("Invalid control character"):

@@ -40,7 +40,10 @@ def wrong_content_type(draw: st.DrawFn, scope: Scope, rule: Rule) -> WachtReques
 def malformed_json(draw: st.DrawFn, scope: Scope, rule: Rule) -> WachtRequest:
     """An app whose body is not JSON."""
     valid = json.dumps(draw(create_app_bodies()))
-    raw = draw(st.sampled_from([valid[:-1], valid + "}", valid.replace(":", "=", 1), "", "{'a': 1}", valid + " x"]))
+    # Data after a complete value is ignored by axum 0.8.1 (backend-behaviour.md §15.1), so it breaks nothing.
+    raw = draw(
+        st.sampled_from([valid[:-1], valid[:-1] + ",}", valid.replace(":", "=", 1), "", "{'a': 1}", "{" + valid])
+    )
     return create_app(scope, NO_BODY, Expected.of(rule), raw=raw.encode())
 
 

@@ -1,0 +1,171 @@
+"""A backend request body read as serde_json 1.0.140 reads it into production's structs (backend-behaviour.md §15.1):
+field by field in text order, known fields parsed and checked, unknown ones skipped without validation
+(``ignore_value``), containers counted against the 128-level limit, a container where a scalar is expected
+refused on its opening, a repeated known field refused, and nothing after the first value read.
+
+The result is the plain data the pydantic model then checks (types and ranges → 422). The backend answers every
+syntax error with one fixed 400 and every data error with one fixed 422, so only the kind matters here.
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from . import serde
+from .json_scan import MAX_DEPTH, ScanError, first_too_deep, skip_value, skip_ws
+
+
+class BodySyntaxError(Exception):
+    """serde_json's syntax error (axum's 400); ``too_deep`` when it is the recursion limit."""
+
+    def __init__(self, message: str, *, too_deep: bool = False) -> None:
+        super().__init__(message)
+        self.too_deep = too_deep
+
+
+class BodyShapeError(Exception):
+    """serde's data error (axum's 422); ``duplicate`` when a known field came twice."""
+
+    def __init__(self, message: str, *, duplicate: bool = False) -> None:
+        super().__init__(message)
+        self.duplicate = duplicate
+
+
+class _TooDeep(ScanError):
+    """serde_json's ``RecursionLimitExceeded``."""
+
+
+@dataclass(frozen=True)
+class _Model:
+    fields: dict[str, _Schema]
+
+
+@dataclass(frozen=True)
+class _List:
+    item: _Schema
+
+
+@dataclass(frozen=True)
+class _Scalar:
+    """A string, number, bool, enum or timestamp: serde peeks at a ``[``/``{`` and refuses it unread."""
+
+
+@dataclass(frozen=True)
+class _Value:
+    """``serde_json::Value``: read whole, under the recursion limit."""
+
+
+_Schema = _Model | _List | _Scalar | _Value
+
+
+def schema_of(annotation: Any) -> _Schema:
+    """How serde reads a value of this (pydantic field) type."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return schema_of(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        rest = [a for a in get_args(annotation) if a is not type(None)]
+        return schema_of(rest[0]) if len(rest) == 1 else _Value()
+    if origin is list:
+        return _List(schema_of(get_args(annotation)[0]))
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        fields = {f.alias or name: schema_of(f.annotation) for name, f in annotation.model_fields.items()}
+        return _Model(fields)
+    return _Value() if annotation is Any else _Scalar()
+
+
+def read_body(raw: bytes, model: type[BaseModel]) -> tuple[Any, bool]:
+    """The first JSON value of ``raw`` as serde reads it for ``model``, and whether anything but whitespace
+    follows it (ignored); raises ``BodySyntaxError`` or ``BodyShapeError``."""
+    text = raw.decode("utf-8", "surrogateescape")
+    try:
+        value, end = _read(text, skip_ws(text, 0), schema_of(model), 0)
+    except ScanError as exc:
+        raise BodySyntaxError(str(exc), too_deep=isinstance(exc, _TooDeep)) from None
+    return value, skip_ws(text, end) < len(text)
+
+
+def _read(text: str, i: int, schema: _Schema, depth: int) -> tuple[Any, int]:
+    """The value at ``i`` and the index just past it (recursing only along the schema, which is shallow)."""
+    i = skip_ws(text, i)
+    opening = text[i] if i < len(text) else ""
+    if text.startswith("null", i) or opening not in "[{" or not opening:
+        return _scalar(text, i)
+    if isinstance(schema, _Scalar) or (isinstance(schema, _List) and opening == "{"):
+        raise BodyShapeError(f"invalid type at index {i}")
+    if isinstance(schema, _Model) and opening == "[":
+        # serde could fill a struct from a positional array; the mock answers 422 (see divergences.yaml).
+        raise BodyShapeError(f"sequence for a struct at index {i}")
+    if depth + 1 > MAX_DEPTH:
+        raise _TooDeep(i)
+    if isinstance(schema, _Value) and (too_deep := first_too_deep(text, i, depth)) is not None:
+        raise _TooDeep(too_deep)
+    if isinstance(schema, _Value):
+        return _scalar(text, i)
+    if isinstance(schema, _List):
+        return _items(text, i, schema.item, depth + 1)
+    return _members(text, i, schema, depth + 1)
+
+
+def _items(text: str, i: int, item: _Schema, depth: int) -> tuple[list[Any], int]:
+    values: list[Any] = []
+    i = skip_ws(text, i + 1)
+    if text.startswith("]", i):
+        return values, i + 1
+    while True:
+        value, i = _read(text, i, item, depth)
+        values.append(value)
+        i = _separator(text, i, "]")
+        if text[i - 1] == "]":
+            return values, i
+
+
+def _members(text: str, i: int, model: _Model, depth: int) -> tuple[dict[str, Any], int]:
+    values: dict[str, Any] = {}
+    i = skip_ws(text, i + 1)
+    if text.startswith("}", i):
+        return values, i + 1
+    while True:
+        if not text.startswith('"', i):
+            raise ScanError(i)
+        key, i = _scalar(text, i)
+        i = skip_ws(text, i)
+        if not text.startswith(":", i):
+            raise ScanError(i)
+        if key in model.fields:
+            if key in values:
+                raise BodyShapeError(f"duplicate field `{key}`", duplicate=True)
+            values[key], i = _read(text, i + 1, model.fields[key], depth)
+        else:
+            i = skip_value(text, i + 1)
+        i = _separator(text, i, "}")
+        if text[i - 1] == "}":
+            return values, i
+
+
+def _separator(text: str, i: int, close: str) -> int:
+    """Past a ``,`` (and the whitespace after it) or the closing bracket; else a syntax error."""
+    i = skip_ws(text, i)
+    if text.startswith(close, i):
+        return i + 1
+    if text.startswith(",", i):
+        after = skip_ws(text, i + 1)
+        if after >= len(text) or text[after] == close:
+            raise ScanError(after)  # serde's trailing comma
+        return after
+    raise ScanError(i)
+
+
+def _scalar(text: str, i: int) -> tuple[Any, int]:
+    """A value Python may parse itself (a scalar, or a container already checked to be shallow)."""
+    try:
+        value, end = serde.STRICT.raw_decode(text, i)
+    except ValueError:
+        raise ScanError(i) from None
+    if serde.has_lone_surrogates(value):
+        raise ScanError(i)
+    return value, end
