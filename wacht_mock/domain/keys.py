@@ -11,6 +11,7 @@ from ..ids import sha256_hex
 from ..models import CreateApiKeyRequest, RevokeApiKeyRequest
 from ..rules import rule
 from .apps import find_app
+from .postgres import check_bound
 from .rate_limit_schemes import rules_for
 from .scope import KeyContext, key_context
 from .state import App, Deployment, Key, RateLimitRule
@@ -62,6 +63,7 @@ def create_api_key(d: Deployment, app_slug: str, req: CreateApiKeyRequest) -> Is
     """``createApiKey``: inactive apps are accepted; user-owned apps snapshot the owner's role permissions."""
     app = find_app(d, app_slug)
     context = key_context(d, app)
+    check_bound(req.name, req.permissions, req.metadata)
     metadata = {} if req.metadata is None else jsonb(req.metadata)
     return _issue(
         d,
@@ -79,6 +81,7 @@ def create_api_key(d: Deployment, app_slug: str, req: CreateApiKeyRequest) -> Is
 def revoke_api_key_for_app(d: Deployment, app_slug: str, key_id: int, req: RevokeApiKeyRequest) -> None:
     """``revokeApiKeyForApp``: soft revoke of an active key of this app; not idempotent."""
     key = _find_key(d, app_slug, key_id)
+    check_bound(req.reason)
     REVOKE_ONLY_ACTIVE.check(key.is_active)
     _deactivate(d, key, req.reason)
 
