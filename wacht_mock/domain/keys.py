@@ -11,6 +11,7 @@ from ..ids import sha256_hex
 from ..models import CreateApiKeyRequest, RevokeApiKeyRequest
 from ..rules import rule
 from .apps import find_app
+from .jsonb import number
 from .postgres import check_bound
 from .rate_limit_schemes import rules_for
 from .scope import KeyContext, key_context
@@ -109,12 +110,15 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
 
 
 def jsonb(value: Any) -> Any:
-    """JSON as Postgres ``jsonb`` gives it back: object keys shorter first, then in byte order, at every depth."""
+    """JSON as Postgres ``jsonb`` gives it back: object keys shorter first, then in byte order, at every depth;
+    numbers as ``numeric`` hands them back to serde_json (``jsonb.number``)."""
     if isinstance(value, dict):
         ordered = sorted(value.items(), key=lambda kv: (len(kv[0].encode()), kv[0].encode()))
         return {k: jsonb(v) for k, v in ordered}
     if isinstance(value, list):
         return [jsonb(v) for v in value]
+    if isinstance(value, int | float):
+        return number(value)
     return value
 
 
