@@ -81,7 +81,8 @@ def test_every_apps_rule_is_declared_with_its_vendor_answer() -> None:
         "apps.scope.user_member_of_workspace": (400, "user_id is not a member of workspace_id"),
         "apps.list.active_unless_include_inactive": (None, None),
         "apps.list.search_is_exact_slug": (None, None),
-        "apps.list.negative_limit_or_offset_is_400": (400, "Bad request"),
+        "apps.list.negative_limit_or_offset_is_500": (500, "Something went wrong"),
+        "apps.list.limit_minus_one_or_two_is_uncut": (None, None),
         "apps.update.rewrites_key_scheme_slugs": (None, None),
         "apps.delete.soft_without_cascade": (None, None),
     }
@@ -308,16 +309,37 @@ def test_list_rules(d: Deployment, clock: VirtualClock) -> None:
     assert "apps.list.search_is_exact_slug" not in {f.rule_id for f in firings}
 
 
-@pytest.mark.parametrize(("limit", "offset"), [(-1, 0), (0, -1), (-5, -5)])
-def test_list_negative_page_is_denied(d: Deployment, limit: int, offset: int) -> None:
-    firings = denied(apps.NON_NEGATIVE_PAGE, apps.list_api_auth_apps, d, page(limit=limit, offset=offset))
-    assert checks(firings) == [("apps.list.negative_limit_or_offset_is_400", "deny")]
+@pytest.mark.parametrize(("limit", "offset"), [(-3, 0), (0, -1), (-1, -1), (-5, -5), (-2147483648, 0)])
+def test_list_page_postgres_rejects_is_500(d: Deployment, limit: int, offset: int) -> None:
+    firings = denied(apps.PAGE_ACCEPTED_BY_POSTGRES, apps.list_api_auth_apps, d, page(limit=limit, offset=offset))
+    assert checks(firings) == [("apps.list.negative_limit_or_offset_is_500", "deny")]
+
+
+def test_list_limit_minus_one_is_the_newest_app_uncut(d: Deployment, clock: VirtualClock) -> None:
+    for slug in ("a", "b", "c"):
+        apps.create_api_auth_app(d, new(app_slug=slug))
+        clock.advance(ms=1)
+    with recording() as firings:
+        result = apps.list_api_auth_apps(d, page(limit=-1))
+    assert ([v.app.app_slug for v in result.data], result.has_more, result.limit, result.offset) == (
+        ["c"],
+        False,
+        -1,
+        0,
+    )
+    assert Firing("apps.list.limit_minus_one_or_two_is_uncut", "applied") in firings
+    assert checks(firings) == [("apps.list.negative_limit_or_offset_is_500", "allow")]
+    result = apps.list_api_auth_apps(d, page(limit=-1, offset=2))
+    assert ([v.app.app_slug for v in result.data], result.has_more) == (["a"], False)
+    result = apps.list_api_auth_apps(d, page(limit=-2))
+    assert (result.data, result.has_more, result.limit) == ([], False, -2)
 
 
 def test_list_non_negative_page_is_allowed(d: Deployment) -> None:
     with recording() as firings:
         apps.list_api_auth_apps(d, page(limit=0, offset=0))
-    assert checks(firings) == [("apps.list.negative_limit_or_offset_is_400", "allow")]
+    assert checks(firings) == [("apps.list.negative_limit_or_offset_is_500", "allow")]
+    assert "apps.list.limit_minus_one_or_two_is_uncut" not in {f.rule_id for f in firings}
 
 
 # deleteApiAuthApp

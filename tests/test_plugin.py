@@ -459,7 +459,7 @@ def test_no_request_for_the_operation(wacht_client, wacht_mock):
 
 def test_not_called(wacht_client, wacht_mock):
     wacht_client.get("/api-auth/apps")
-    wacht_client.get("/api-auth/apps", params={"limit": -1})
+    wacht_client.get("/api-auth/apps", params={"limit": -3})
     wacht_mock.journal.assert_not_called("listApiAuthApps")
 """,
     )
@@ -493,8 +493,8 @@ def test_not_called(wacht_client, wacht_mock):
             "*_ test_not_called _*",
             "E   AssertionError: expected no listApiAuthApps, got 2:",
             "E     GET /api-auth/apps returned 200",
-            "E     GET /api-auth/apps?limit=-1 returned 400: Bad request"
-            " (rule apps.list.negative_limit_or_offset_is_400)",
+            "E     GET /api-auth/apps?limit=-3 returned 500: Something went wrong"
+            " (rule apps.list.negative_limit_or_offset_is_500)",
         ]
     )
 

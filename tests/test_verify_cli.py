@@ -193,28 +193,34 @@ def test_a_registered_divergence_is_reported_but_does_not_fail(
 ) -> None:
     (tmp_path / "known.yaml").write_text(
         "scenarios:\n"
-        "  - name: negative-offset\n"
-        "    about: production's answer is undefined; the mock's 400 is registered\n"
+        "  - name: slug-reuse\n"
+        "    about: the mock keeps a soft-deleted app's slug taken, a registered choice\n"
         "    steps:\n"
-        "      - request: GET /api-auth/apps\n"
-        "        query: {offset: -1}\n"
+        "      - request: POST /api-auth/apps\n"
+        "        body: {app_slug: reused, name: R, key_prefix: rk}\n"
+        "        expect: {status: 200, body: '<any>'}\n"
+        "      - request: DELETE /api-auth/apps/reused\n"
+        "        expect: {status: 200, body: {}}\n"
+        "      - request: POST /api-auth/apps\n"
+        "        body: {app_slug: reused, name: R, key_prefix: rk}\n"
         "        expect: {status: 200}\n"
-        "        rules: [apps.list.negative_limit_or_offset_is_400]\n"
-        "        divergence: app-list-negative-limit-or-offset\n"
+        "        rules: [apps.create.slug_unique]\n"
+        "        divergence: soft-deleted-slug-stays-taken\n"
     )
     assert main(verify_args(live.url, live.mock.secret, "--scenarios", str(tmp_path))) == 0
     out = capsys.readouterr().out.splitlines()
     from wacht_mock.verify.register import register_ids
 
     register = contract_path(DIVERGENCES)  # the register this installation ships (in a wheel: inside the package)
-    assert out[1:4] == [
-        "KNOWN  negative-offset: step 1 GET /api-auth/apps?offset=-1",
-        f"        differs as registered: app-list-negative-limit-or-offset in {register}",
-        'status: expected 200, got 400: {"errors":[{"message":"Bad request","code":400}]}'.join(["        ", ""]),
+    assert out[1:3] == [
+        "KNOWN  slug-reuse: step 3 POST /api-auth/apps",
+        f"        differs as registered: soft-deleted-slug-stays-taken in {register}",
     ]
+    status = 'status: expected 200, got 409: {"errors":[{"message":"Resource already exists","code":409}]}'
+    assert f"        {status}" in out
     assert out[-1] == "scenarios: 0 passed, 0 failed, 1 as registered, 0 skipped"
-    assert "  KNOWN  apps.list.negative_limit_or_offset_is_400  (negative-offset)" in out
-    assert register.is_absolute() and "app-list-negative-limit-or-offset" in register_ids(register)
+    assert "  KNOWN  apps.create.slug_unique  (slug-reuse)" in out
+    assert register.is_absolute() and "soft-deleted-slug-stays-taken" in register_ids(register)
 
 
 def test_an_interrupted_run_is_not_a_pass(live: LiveWacht, monkeypatch: pytest.MonkeyPatch) -> None:

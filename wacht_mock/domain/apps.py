@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..models import CreateApiAuthAppRequest, ListApiAuthAppsQuery, UpdateApiAuthAppRequest
 from ..rules import rule
 from . import scope
+from .postgres import check_bound
 from .rate_limit_schemes import rules_for
 from .state import App, Deployment, RateLimitRule
 from .text import rust_trim
@@ -55,11 +56,16 @@ SCOPE_NEEDS_USER = rule(
 LIST_ACTIVE_ONLY = rule("apps.list.active_unless_include_inactive", "queries/src/api_key.rs:154-211")
 SEARCH_EXACT_SLUG = rule("apps.list.search_is_exact_slug", "queries/src/api_key.rs:154-211")
 PATCH_REWRITES_KEY_SCHEMES = rule("apps.update.rewrites_key_scheme_slugs", "commands/src/api_key_app/update.rs:92-105")
-NON_NEGATIVE_PAGE = rule(
-    "apps.list.negative_limit_or_offset_is_400",
-    "wacht-mock decision 9 (production's answer is undefined)",
-    400,
-    "Bad request",
+PAGE_ACCEPTED_BY_POSTGRES = rule(
+    "apps.list.negative_limit_or_offset_is_500",
+    "platform/src/application/api_key_app.rs:23-29 (LIMIT limit+2), queries/src/api_key.rs:199-205"
+    " (Postgres 2201W/2201X), platform/src/application/error.rs:23-26",
+    500,
+    "Something went wrong",
+)
+NEGATIVE_LIMIT_UNCUT = rule(
+    "apps.list.limit_minus_one_or_two_is_uncut",
+    "platform/src/api/pagination.rs:10-12 (limit as usize wraps, so has_more is false and nothing is cut)",
 )
 SOFT_DELETE = rule("apps.delete.soft_without_cascade", "commands/src/api_key_app/delete.rs")
 
@@ -89,22 +95,31 @@ def view(d: Deployment, app: App) -> AppView:
 
 def find_app(d: Deployment, slug: str) -> App:
     """The undeleted app with this slug, active or not, else 404 'API key app not found'."""
+    check_bound(slug)
     app = d.apps.get(slug)
     return NOT_FOUND.found(app if app is not None and app.deleted_at is None else None)
 
 
 def list_api_auth_apps(d: Deployment, query: ListApiAuthAppsQuery) -> AppPage:
-    """``listApiAuthApps``: newest first; ``search`` is exact slug equality; ``limit+2`` rows decide ``has_more``."""
-    NON_NEGATIVE_PAGE.check(query.limit >= 0 and query.offset >= 0)
+    """``listApiAuthApps``: newest first; ``search`` is exact slug equality; ``limit+2`` rows decide ``has_more``.
+
+    Production asks Postgres for ``LIMIT limit+2 OFFSET offset``: ``limit`` -1 or -2 is a LIMIT of 1 or 0, lower
+    ones and any negative offset are rejected by Postgres (a 500).
+    """
+    PAGE_ACCEPTED_BY_POSTGRES.check(query.limit + 2 >= 0 and query.offset >= 0)
     apps = [a for a in d.apps.values() if a.deleted_at is None]
     LIST_ACTIVE_ONLY.applied()
     if not query.include_inactive:
         apps = [a for a in apps if a.is_active]
     if query.search is not None and rust_trim(query.search) != "":
+        check_bound(query.search)
         SEARCH_EXACT_SLUG.applied()
         apps = [a for a in apps if a.app_slug == query.search]
     apps.sort(key=lambda a: (a.created_at, a.seq), reverse=True)
     rows = apps[query.offset : query.offset + query.limit + 2]
+    if query.limit < 0:
+        NEGATIVE_LIMIT_UNCUT.applied()
+        return AppPage([view(d, a) for a in rows], False, query.limit, query.offset)
     return AppPage(
         data=[view(d, a) for a in rows[: query.limit]],
         has_more=len(rows) > query.limit,
@@ -128,6 +143,15 @@ def create_api_auth_app(d: Deployment, req: CreateApiAuthAppRequest, *, check_pl
         scope.check_user_memberships(d, req.user_id, organization_id, req.workspace_id)
     else:
         USER_REQUIRED_FOR_SCOPE.check(organization_id is None and req.workspace_id is None)
+    check_bound(
+        req.app_slug,
+        req.name,
+        req.key_prefix,
+        req.description,
+        req.rate_limit_scheme_slug,
+        req.permissions,
+        req.resources,
+    )
     SLUG_UNIQUE.check(req.app_slug not in d.apps)
     now = d.now()
     app = App(
@@ -169,6 +193,7 @@ def update_api_auth_app(d: Deployment, slug: str, req: UpdateApiAuthAppRequest) 
         scope.check_user_memberships(d, app.user_id, organization_id, workspace_id)
     else:
         SCOPE_NEEDS_USER.check(organization_id is None and workspace_id is None)
+    check_bound(req.name, req.key_prefix, req.description, req.rate_limit_scheme_slug, req.permissions, req.resources)
     app.organization_id = organization_id
     app.workspace_id = workspace_id
     if req.name is not None:

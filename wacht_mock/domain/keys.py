@@ -12,6 +12,8 @@ from ..models import CreateApiKeyRequest, RevokeApiKeyRequest
 from ..rules import rule
 from ..timestamps import PG_END_US, PG_MIN_US, Instant, micros_of
 from .apps import find_app
+from .jsonb import number
+from .postgres import check_bound
 from .rate_limit_schemes import rules_for
 from .scope import KeyContext, key_context
 from .state import App, Deployment, Key, RateLimitRule
@@ -73,6 +75,7 @@ def create_api_key(d: Deployment, app_slug: str, req: CreateApiKeyRequest) -> Is
     """``createApiKey``: inactive apps are accepted; user-owned apps snapshot the owner's role permissions."""
     app = find_app(d, app_slug)
     context = key_context(d, app)
+    check_bound(req.name, req.permissions, req.metadata)
     metadata = {} if req.metadata is None else jsonb(req.metadata)
     if req.expires_at is not None:
         EXPIRY_IN_POSTGRES_RANGE.check(PG_MIN_US <= micros_of(req.expires_at) < PG_END_US)
@@ -92,6 +95,7 @@ def create_api_key(d: Deployment, app_slug: str, req: CreateApiKeyRequest) -> Is
 def revoke_api_key_for_app(d: Deployment, app_slug: str, key_id: int, req: RevokeApiKeyRequest) -> None:
     """``revokeApiKeyForApp``: soft revoke of an active key of this app; not idempotent."""
     key = _find_key(d, app_slug, key_id)
+    check_bound(req.reason)
     REVOKE_ONLY_ACTIVE.check(key.is_active)
     _deactivate(d, key, req.reason, d.now())
 
@@ -122,12 +126,15 @@ def rotate_api_key_for_app(d: Deployment, app_slug: str, key_id: int) -> IssuedK
 
 
 def jsonb(value: Any) -> Any:
-    """JSON as Postgres ``jsonb`` gives it back: object keys shorter first, then in byte order, at every depth."""
+    """JSON as Postgres ``jsonb`` gives it back: object keys shorter first, then in byte order, at every depth;
+    numbers as ``numeric`` hands them back to serde_json (``jsonb.number``)."""
     if isinstance(value, dict):
         ordered = sorted(value.items(), key=lambda kv: (len(kv[0].encode()), kv[0].encode()))
         return {k: jsonb(v) for k, v in ordered}
     if isinstance(value, list):
         return [jsonb(v) for v in value]
+    if isinstance(value, int | float):
+        return number(value)
     return value
 
 

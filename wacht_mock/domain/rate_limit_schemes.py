@@ -9,6 +9,7 @@ from ..models import (
     UpdateRateLimitSchemeRequest,
 )
 from ..rules import Rule, rule
+from .postgres import check_bound
 from .state import Deployment, RateLimitRule, Scheme
 from .text import rust_trim
 
@@ -139,6 +140,7 @@ def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest, *
     SLUG_REQUIRED.check(rust_trim(req.slug) != "")
     NAME_REQUIRED.check(rust_trim(req.name) != "")
     rules = validate_rules(req.rules)
+    check_bound(req.slug, req.name, req.description)
     SLUG_UNIQUE.check(req.slug not in d.schemes, slug=req.slug)
     now = d.now()
     scheme = Scheme(
@@ -159,6 +161,7 @@ def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest, *
 
 def get_rate_limit_scheme(d: Deployment, slug: str) -> Scheme:
     """``getRateLimitScheme``."""
+    check_bound(slug)
     return NOT_FOUND.found(d.schemes.get(slug))
 
 
@@ -167,6 +170,7 @@ def update_rate_limit_scheme(d: Deployment, slug: str, req: UpdateRateLimitSchem
     if req.name is not None:
         NAME_NOT_EMPTY.check(rust_trim(req.name) != "")
     rules = validate_rules(req.rules) if req.rules is not None else None
+    check_bound(req.name, req.description)
     scheme = get_rate_limit_scheme(d, slug)
     if req.name is not None:
         scheme.name = req.name

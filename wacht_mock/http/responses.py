@@ -8,6 +8,7 @@ omitted and which are present: backend-behaviour.md §2.4, §3), the gateway's d
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from ..clock import VirtualClock
 from ..domain.apps import AppPage, AppView
 from ..domain.audit import Analytics, LogsPage, Share, Timeseries
 from ..domain.gateway import Decision, EarlyExit, Identity
+from ..domain.jsonb import ryu_text
 from ..domain.keys import IssuedKey, KeyView
 from ..domain.state import AuditRecord, Key, RateLimitRule, RuleState, Scheme
 from ..errors import VendorError
@@ -31,8 +33,38 @@ if TYPE_CHECKING:
 
 
 def dumps(body: object) -> bytes:
-    """Compact JSON as serde_json writes it."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Compact JSON as serde_json writes it, floats in ryu's spelling (``1e16``, not Python's ``1e+16``)."""
+    if not _has_float(body):
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _write(body).encode("utf-8")
+
+
+def _has_float(body: object) -> bool:
+    stack = [body]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, float):
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend(value)
+    return False
+
+
+def _key(key: object) -> str:
+    """An object key as json.dumps turns it into a string (``True`` → ``true``, ``1`` → ``1``)."""
+    return key if isinstance(key, str) else next(iter(json.loads(json.dumps({key: 0}))))
+
+
+def _write(value: object) -> str:
+    if isinstance(value, float) and math.isfinite(value):
+        return ryu_text(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_write(_key(k))}:{_write(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_write(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _ts(value: Instant | None) -> str | None:
