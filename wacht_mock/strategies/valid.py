@@ -21,11 +21,12 @@ slugs = st.text(_slug_chars, min_size=1, max_size=12).map(lambda s: "a" + s)
 names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20).filter(
     lambda s: s.strip() != ""
 )
+_no_nul = st.characters(exclude_characters="\x00")  # Postgres text and jsonb hold no NUL: it is a 500 (§15.3)
 prefixes = st.text(string.ascii_lowercase + "_", min_size=2, max_size=8)
 permission_lists = st.lists(st.text(string.ascii_lowercase + ":", min_size=1, max_size=10), max_size=4)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(_no_nul, max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(_no_nul, max_size=5), inner, max_size=3),
     max_leaves=8,
 )
 
@@ -86,7 +87,7 @@ def create_scheme_bodies(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def create_key_bodies(draw: st.DrawFn) -> dict[str, Any]:
     """A valid ``createApiKey`` body (past expiries are accepted too)."""
-    body: dict[str, Any] = {"name": draw(st.text(max_size=20))}
+    body: dict[str, Any] = {"name": draw(st.text(_no_nul, max_size=20))}
     if draw(st.booleans()):
         body["permissions"] = draw(permission_lists)
     if draw(st.booleans()):
