@@ -19,8 +19,9 @@ from ..harness import Harness
 from ..models import format_timestamp, parse_timestamp
 from . import control_faults, control_journal, dashboard, openapi, snapshots
 from .axum import normaliser_message
+from .control_json import clock_json
 from .guard import ControlMisuse, answers_misuse, read_json
-from .responses import clock_json, error_response, json_response
+from .responses import error_response, json_response
 
 PREFIX = "/_mock/"
 PATHS = (

@@ -14,8 +14,9 @@ from starlette.routing import BaseRoute, Route
 from ..errors import UsageError
 from ..faults import Fault
 from ..harness import Harness
+from .control_json import faults_json
 from .guard import ControlMisuse, answers_misuse, read_json
-from .responses import faults_json, json_response
+from .responses import json_response
 
 
 def routes(harness: Harness) -> list[BaseRoute]:

@@ -12,8 +12,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from ..harness import Harness
+from .control_json import journal_json
 from .guard import ControlMisuse, answers_misuse
-from .responses import journal_json, json_response
+from .responses import json_response
 
 _PARAMETERS = ("limit", "before", "after")
 

@@ -17,7 +17,8 @@ from ..faults import operation_names
 from ..harness import Harness
 from ..models import format_timestamp
 from ..timestamps import Instant
-from .responses import clock_json, faults_json, journal_entry_json, rule_json
+from .control_json import clock_json, faults_json, journal_entry_json
+from .responses import rule_json
 
 JOURNAL_SHOWN = 200
 RECENT_DECISIONS = 8

@@ -2,20 +2,18 @@
 
 Production's JSON for apps, schemes, keys and audit (field order, string versus number ids, which nulls are
 omitted and which are present: backend-behaviour.md §2.4, §3), the gateway's decision and denial bodies
-(§9.3), and the control plane's bodies; then the Starlette responses that carry them.
+(§9.3); then the Starlette responses that carry them. The control plane's bodies are in ``control_json``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.responses import Response
 
-from ..clock import VirtualClock
 from ..domain.apps import AppPage, AppView
 from ..domain.audit import Analytics, LogsPage, Share, Timeseries
 from ..domain.gateway import Decision, EarlyExit, Identity
@@ -23,13 +21,9 @@ from ..domain.jsonb import ryu_text
 from ..domain.keys import IssuedKey, KeyView
 from ..domain.state import AuditRecord, Key, RateLimitRule, RuleState, Scheme
 from ..errors import VendorError
-from ..journal import JournalEntry
 from ..models import format_timestamp
 from ..timestamps import Instant
 from .operations import Reply, Router
-
-if TYPE_CHECKING:
-    from ..faults import Fault  # faults.py reads this module: a runtime import would be a cycle
 
 
 def dumps(body: object) -> bytes:
@@ -316,76 +310,6 @@ def denial_json(exit_: EarlyExit) -> dict[str, Any]:
         "rate_limits": [],
         "retry_after": None,
         "headers": {},
-    }
-
-
-# The control plane
-
-
-def clock_json(clock: VirtualClock) -> dict[str, Any]:
-    """``{now, ticking}``."""
-    return {"now": format_timestamp(clock.now()), "ticking": clock.ticking}
-
-
-def journal_entry_json(e: JournalEntry) -> dict[str, Any]:
-    """One journal entry: its id, time, operation, request (path, query, headers, body), answer (status, body),
-    fault and the rules that fired. Bodies are JSON when they parse, else text, else null; the journal redacted
-    every secret when it recorded the entry."""
-    headers: dict[str, str] = {}
-    for name, value in e.headers:
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return {
-        "id": e.id,
-        "at": format_timestamp(e.at) if e.at is not None else None,
-        "operation": e.operation,
-        "method": e.method,
-        "path": e.path,
-        "query": e.query,
-        "url": e.url,
-        "headers": headers,
-        "request_body": _body_json(e.body),
-        "status": e.status,
-        "response_body": _body_json(e.response_body),
-        "message": e.message,
-        "fault": e.fault,
-        "rules": [{"rule": f.rule_id, "outcome": f.outcome} for f in e.rules],
-    }
-
-
-def _body_json(body: bytes) -> Any:
-    """A recorded body as the journal's JSON shows it: parsed JSON, else its text, else null when empty."""
-    if not body:
-        return None
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body.decode("utf-8", errors="replace")
-
-
-def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:
-    """``{entries: [...]}``."""
-    return {"entries": [journal_entry_json(e) for e in entries]}
-
-
-def faults_json(faults: Iterable[Fault]) -> dict[str, Any]:
-    """``{faults: [...]}``: each active fault's id, fields, how often it fired and what remains (``count`` faults)."""
-    return {
-        "faults": [
-            {
-                "id": f.id,
-                "kind": f.kind,
-                "operation": f.operation,
-                "status": f.status if f.kind == "error" else None,
-                "message": f.message,
-                "latency_ms": f.latency_ms if f.kind == "latency" else None,
-                "count": f.count,
-                "ratio": f.ratio,
-                "seed": f.seed,
-                "fired": f.fired,
-                "remaining": f.remaining,
-            }
-            for f in faults
-        ]
     }
 
 
