@@ -68,6 +68,24 @@ def test_update_app_with_nul_is_500_and_changes_nothing(mock: WachtMock, api: ht
 
 
 @pytest.mark.parametrize(
+    "field",
+    [
+        {"name": NUL},
+        {"key_prefix": NUL},
+        {"rate_limit_scheme_slug": NUL},
+        {"permissions": [NUL]},
+        {"resources": ["ok", NUL]},
+    ],
+)
+def test_every_updated_app_string_with_nul_is_500(mock: WachtMock, api: httpx.Client, field: Any) -> None:
+    before = api.post("/api-auth/apps", json=APP).json()
+    response = api.patch(f"/api-auth/apps/{APP['app_slug']}", json=field)
+    assert (response.status_code, response.json()) == (500, DB_500)
+    _nul_denied(mock)
+    assert api.get(f"/api-auth/apps/{APP['app_slug']}").json() == before
+
+
+@pytest.mark.parametrize(
     "path", ["/api-auth/apps/a%00b", "/api-auth/apps/a%00b/keys", "/api-auth/rate-limit-schemes/a%00b"]
 )
 def test_nul_in_a_path_slug_is_500(mock: WachtMock, api: httpx.Client, path: str) -> None:
@@ -89,6 +107,7 @@ def test_nul_in_search_is_500_even_with_no_apps(mock: WachtMock, api: httpx.Clie
         {"name": "k", "permissions": [NUL]},
         {"name": "k", "metadata": {"x": NUL}},
         {"name": "k", "metadata": {NUL: 1}},
+        {"name": "k", "metadata": {"x": [{"y": NUL}]}},  # jsonb, however deep
     ],
 )
 def test_create_key_with_nul_is_500_and_stores_nothing(mock: WachtMock, api: httpx.Client, body: Any) -> None:
@@ -116,6 +135,24 @@ def test_create_scheme_with_nul_is_500(mock: WachtMock, api: httpx.Client, field
     assert (response.status_code, response.json()) == (500, DB_500)
     _nul_denied(mock)
     assert api.post("/api-auth/rate-limit-schemes", json={**SCHEME, "name": " "}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": NUL},
+        {"rules": [{"unit": "minute", "duration": 1, "max_requests": 5, "endpoints": [NUL]}]},
+    ],
+)
+def test_scheme_strings_and_rule_jsonb_with_nul_are_500(mock: WachtMock, api: httpx.Client, change: Any) -> None:
+    create = api.post("/api-auth/rate-limit-schemes", json={**SCHEME, **change, "slug": "new"})
+    assert (create.status_code, create.json()) == (500, DB_500)
+    _nul_denied(mock)
+    before = api.post("/api-auth/rate-limit-schemes", json=SCHEME).json()
+    update = api.patch("/api-auth/rate-limit-schemes/std", json=change)
+    assert (update.status_code, update.json()) == (500, DB_500)
+    _nul_denied(mock)
+    assert api.get("/api-auth/rate-limit-schemes/std").json() == before
 
 
 def test_update_scheme_with_nul_is_500(api: httpx.Client) -> None:

@@ -140,7 +140,7 @@ def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest, *
     SLUG_REQUIRED.check(rust_trim(req.slug) != "")
     NAME_REQUIRED.check(rust_trim(req.name) != "")
     rules = validate_rules(req.rules)
-    check_bound(req.slug, req.name, req.description)
+    check_bound(req.slug, req.name, req.description, _rules_jsonb(rules))
     SLUG_UNIQUE.check(req.slug not in d.schemes, slug=req.slug)
     now = d.now()
     scheme = Scheme(
@@ -159,6 +159,11 @@ def create_rate_limit_scheme(d: Deployment, req: CreateRateLimitSchemeRequest, *
     return scheme
 
 
+def _rules_jsonb(rules: tuple[RateLimitRule, ...]) -> list[object]:
+    """The text inside the rules' jsonb (``serde_json::to_value(&rules)``, bound with the name): the endpoints."""
+    return [r.endpoints for r in rules]
+
+
 def get_rate_limit_scheme(d: Deployment, slug: str) -> Scheme:
     """``getRateLimitScheme``."""
     check_bound(slug)
@@ -170,7 +175,7 @@ def update_rate_limit_scheme(d: Deployment, slug: str, req: UpdateRateLimitSchem
     if req.name is not None:
         NAME_NOT_EMPTY.check(rust_trim(req.name) != "")
     rules = validate_rules(req.rules) if req.rules is not None else None
-    check_bound(req.name, req.description)
+    check_bound(req.name, req.description, _rules_jsonb(rules) if rules is not None else None)
     scheme = get_rate_limit_scheme(d, slug)
     if req.name is not None:
         scheme.name = req.name
