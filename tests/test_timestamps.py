@@ -10,7 +10,7 @@ import httpx
 import pytest
 from conftest import Mock, make_app, make_key, ok
 
-from wacht_mock import Backend, parse_seed
+from wacht_mock import Backend, Firing, parse_seed
 from wacht_mock.store import snapshot
 from wacht_mock.timestamps import FarInstant, format_timestamp, parse_instant
 
@@ -183,3 +183,50 @@ def test_audit_query_timestamps_as_chrono_reads_them(audited: httpx.Client, para
     if "cursor_ts" not in params:
         for route in ("analytics", "timeseries"):
             assert ok(audited.get(f"{APPS}/app1/audit/{route}", params=params))
+
+
+# §15.2, form by form and field by field: each relaxed spelling of 2026-06-12T10:20:31Z (a second after the audited
+# decision) and of 10:20:30Z (just before it), read by the one parser behind expires_at, start_date, end_date and
+# cursor_ts, lands on that instant.
+RELAXED_FORMS = {
+    "no-padding": "2026-6-12T10:20:{s}Z",
+    "signed-year": "+2026-06-12T10:20:{s}Z",
+    "utc-any-case": "2026-06-12T10:20:{s}uTc",
+    "spaces-between-and-around": "  2026 - 06 -12T10: 20 :{s}  Z ",
+    "offset-without-colon": "2026-06-12T11:20:{s}+0100",
+    "unicode-minus": "2026-06-12T09:20:{s}\u221201:00",
+}
+
+
+@pytest.mark.parametrize("form", RELAXED_FORMS.values(), ids=RELAXED_FORMS.keys())
+def test_every_relaxed_form_in_every_timestamp_field(mock: Mock, audited: httpx.Client, form: str) -> None:
+    before, after = form.format(s="30"), form.format(s="31")
+    key = make_key(audited, expires_at=after)
+    assert key["expires_at"] == "2026-06-12T10:20:31Z"
+    assert Firing("timestamps.parse_rfc3339_relaxed", "applied") in mock.harness.journal.entries[-1].rules
+    # start_date: rows at or after it; end_date (with a start): rows before it; cursor_ts: rows before it
+    for params, rows in (
+        ({"start_date": before}, 1),
+        ({"start_date": after}, 0),
+        ({"start_date": "2026-06-01T00:00:00Z", "end_date": after}, 1),
+        ({"start_date": "2026-06-01T00:00:00Z", "end_date": before}, 0),
+        ({"cursor_ts": after}, 1),
+        ({"cursor_ts": before}, 0),
+    ):
+        assert len(ok(audited.get(LOGS, params=params))["data"]) == rows, params
+        assert Firing("timestamps.parse_rfc3339_relaxed", "applied") in mock.harness.journal.entries[-1].rules
+
+
+@pytest.mark.parametrize(
+    ("sent", "fired"),
+    [
+        pytest.param("0005-01-01T00:00:00Z", True, id="year-5-zero-padded"),
+        pytest.param("9999-12-31T23:59:59-01:00", True, id="year-10000-signed"),
+        pytest.param("2027-01-02T03:04:05Z", False, id="year-2027-as-python-prints-it"),
+    ],
+)
+def test_the_4_digit_year_names_its_rule(mock: Mock, api: httpx.Client, sent: str, fired: bool) -> None:
+    make_app(api)
+    make_key(api, expires_at=sent)
+    rule = Firing("timestamps.year_written_with_4_digits", "applied")
+    assert (rule in mock.harness.journal.entries[-1].rules) is fired

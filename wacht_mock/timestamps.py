@@ -17,6 +17,9 @@ from .rules import rule
 _PARSE_SRC = "chrono-0.4.42/src/format/parse.rs:544-608"
 RFC3339_RELAXED = rule("timestamps.parse_rfc3339_relaxed", _PARSE_SRC)
 FAR_YEARS = rule("timestamps.years_beyond_1_to_9999_held", "chrono-0.4.42/src/naive/date/mod.rs (NaiveDate::MIN/MAX)")
+FOUR_DIGIT_YEAR = rule(
+    "timestamps.year_written_with_4_digits", "chrono-0.4.42/src/format/formatting.rs:503-517 (write_rfc3339)"
+)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = 1_000_000
@@ -248,6 +251,8 @@ def format_timestamp(instant: Instant) -> str:
     ``Z``, and the shortest exact fraction of 0, 3 or 6 digits (``SecondsFormat::AutoSi``)."""
     year, month, day, in_day = _civil(micros_of(instant))
     seconds, micros = divmod(in_day, _US)
+    if not 1000 <= year <= 9999:
+        FOUR_DIGIT_YEAR.applied()  # zero-padded, or signed outside 0..=9999: not the year as Python prints it
     shown_year = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+05d}"
     text = f"{shown_year}-{month:02d}-{day:02d}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     if micros == 0:
