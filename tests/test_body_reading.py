@@ -52,6 +52,23 @@ def test_backend_accepts(api: httpx.Client, body: bytes) -> None:
     assert ok(post(api, "/api-auth/apps", body))["app_slug"] == "billing"
 
 
+def test_trailing_data_is_ignored_and_the_request_takes_effect_on_both_routers() -> None:
+    """§15.1: axum 0.8.1 calls no ``Deserializer::end()``: the first value is the request, side effects and all."""
+    wacht = WachtMock()
+    with wacht.client() as client:
+        assert post(client, "/api-auth/apps", VALID + b" x").status_code == 200
+        assert Firing("http.body.json_trailing_data_ignored", "applied") in wacht.journal.entries[-1].rules
+        assert [a["app_slug"] for a in ok(client.get("/api-auth/apps"))["data"]] == ["billing"]  # it was stored
+        secret = ok(client.post("/api-auth/apps/billing/keys", json={"name": "k"}))["secret"]
+        request = b'{"principal":{"type":"api_key","value":"' + secret.encode() + b'"},"resource":"/a","method":"GET"}'
+        for trailing in (b" x", b"}}", b"\xff"):
+            body = ok(post(client, "https://gateway.wacht.dev" + CHECK, request + trailing))
+            assert body["allowed"] is True
+            assert Firing("gateway.http.json_trailing_data_ignored", "applied") in wacht.journal.entries[-1].rules
+        assert [r["remaining"] for r in body["rate_limits"]] == [997]  # three checks counted ...
+        assert len(ok(client.get("/api-auth/apps/billing/audit/logs"))["data"]) == 3  # ... and audited
+
+
 REFUSED = [
     pytest.param(OPEN + b',"x":[1 2]}', 400, id="unknown-field-broken-structure"),
     pytest.param(OPEN + b',"x":"\\q"}', 400, id="unknown-field-invalid-escape"),
@@ -214,6 +231,11 @@ def test_other_content_types(api: httpx.Client, gw: httpx.Client, content_type: 
         pytest.param(OPEN + b',"name":"x"}', 422, "http.body.json_duplicate_field", "deny", id="duplicate"),
         pytest.param(OPEN + b',"x":0,"x":0}', 200, "http.body.json_duplicate_field", "allow", id="unknown-twice"),
         pytest.param(OPEN + b',"permissions":[' + nested(DEEP) + b"]}", 422, "http.body.json_shape", "deny", id="vec"),
+        pytest.param(VALID, 200, "http.body.json_trailing_data_ignored", None, id="nothing-trailing"),
+        pytest.param(
+            OPEN + b',"x":"\\ud800"}', 200, "http.body.unknown_field_skipped_unvalidated", "applied", id="unknown"
+        ),
+        pytest.param(VALID, 200, "http.body.unknown_field_skipped_unvalidated", None, id="no-unknown-field"),
     ],
 )
 def test_body_rules_fire(body: bytes, status: int, rule_id: str, outcome: str | None) -> None:

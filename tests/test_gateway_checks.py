@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import T0, Mock, make_app, make_key, ok
+from conftest import SEED, T0, Mock, make_app, make_key, ok
 
-from wacht_mock import VirtualClock
+from wacht_mock import Backend, Firing, VirtualClock, parse_seed
 
 CHECK = "/v1/authz/check"
 APPS = "/api-auth/apps"
@@ -424,8 +424,9 @@ def test_org_only_user_app_has_only_the_org_headers(gw: httpx.Client, api: httpx
     identity_headers = ["x-wacht-key-id", "x-wacht-deployment-id", "x-wacht-app-slug", "x-wacht-key-name"]
     limits = ["x-ratelimit-60s-limit", "x-ratelimit-60s-remaining"]
     membership = ["x-wacht-organization-id", "x-wacht-organization-membership-id"]
-    assert list(org["headers"]) == identity_headers + membership + limits
-    assert list(solo["headers"]) == identity_headers + limits  # there is no x-wacht-owner-user-id
+    # §15.4: the keys come in a random order (a Rust HashMap), so only the set is the answer
+    assert sorted(org["headers"]) == sorted(identity_headers + membership + limits)
+    assert sorted(solo["headers"]) == sorted(identity_headers + limits)  # there is no x-wacht-owner-user-id
 
 
 def test_rate_limit_headers_count_down(gw: httpx.Client, key: dict[str, Any]) -> None:
@@ -642,6 +643,7 @@ def test_user_agent_resolution(
         (None, {"x-original-client-ip": "   "}, ""),
         (None, {"x-original-client-ip": "not an ip"}, "not an ip"),  # never validated
         (None, {"x-forwarded-for": "1.1.1.1"}, "127.0.0.1"),  # the TCP peer
+        (None, {"x-original-client-ip": "\u00fc".encode()}, "127.0.0.1"),  # to_str() fails: the peer (§15.4)
         (None, {}, "127.0.0.1"),
     ],
 )
@@ -656,6 +658,56 @@ def test_client_ip_resolution(
     fields = {"client_ip": payload} if payload is not None else {}
     assert_allowed(check(gw, key["secret"], headers=headers, **fields))
     assert [row["client_ip"] for row in logs(api)] == [expected]
+
+
+def test_identity_and_header_rules_fire(mock: Mock, gw: httpx.Client, key: dict[str, Any]) -> None:
+    assert_allowed(check(gw, key["secret"], headers={"x-original-user-agent": "", "x-original-client-ip": ""}))
+    fired = set(mock.harness.journal.entries[-1].rules)
+    assert {
+        Firing("gateway.identity.user_agent_from_payload_else_present_header", "applied"),
+        Firing("gateway.identity.client_ip_from_payload_else_readable_header_else_peer", "applied"),
+        Firing("gateway.headers.key_order_random", "applied"),
+    } <= fired
+    assert Firing("gateway.headers.permissions_and_metadata_left_out_when_invalid", "applied") not in fired
+
+
+def test_permissions_and_metadata_left_out_when_invalid_name_their_rule(
+    mock: Mock, gw: httpx.Client, api: httpx.Client
+) -> None:
+    make_app(api, "app1")
+    for fields in ({"permissions": ["p\x01"]}, {"metadata": {"k": "a\rb"}}):
+        headers = assert_allowed(check(gw, make_key(api, "app1", **fields)["secret"]))["headers"]
+        assert not {"x-wacht-permissions", "x-wacht-metadata"} & set(headers)  # left out, not "invalid"
+        rule = Firing("gateway.headers.permissions_and_metadata_left_out_when_invalid", "applied")
+        assert rule in mock.harness.journal.entries[-1].rules
+
+
+def _header_orders(checks: int) -> list[tuple[str, ...]]:
+    mock = Mock(Backend(parse_seed(SEED), clock=VirtualClock(T0)))
+    with mock.client(1) as api, mock.client(None) as gw:
+        make_app(api, "app1", user_id=11, organization_id=21, workspace_id=31)
+        secret = make_key(api, "app1", metadata={"team": "core"})["secret"]
+        return [tuple(assert_allowed(check(gw, secret))["headers"]) for _ in range(checks)]
+
+
+def test_headers_key_order_is_random_and_repeats_with_the_seed() -> None:
+    """§15.4: ``headers`` is a Rust HashMap, so its keys come in no fixed order; the mock's order is seeded."""
+    orders = _header_orders(8)
+    assert len({frozenset(o) for o in orders}) == 1  # the same twelve keys every time ...
+    assert len(orders[0]) == 12 and len(set(orders)) > 1  # ... in more than one order
+    assert _header_orders(8) == orders
+
+
+def test_parser_stand_ins_name_their_rules(mock: Mock, gw: httpx.Client, api: httpx.Client) -> None:
+    make_app(api, "app1")
+    secret = make_key(api, "app1", permissions=["\u00e9", "a"])["secret"]
+    for required, rule_id in (
+        (["a AND (b"], "gateway.permission_parser_abort_answered_with_500"),
+        (["\u00e9 AND (x OR y)"], "gateway.permission_parser_abort_answered_with_500"),
+        (["\u00e9\u00e9(a)", "b"], "gateway.permission_parser_panic_answered_with_500"),
+    ):
+        assert check(gw, secret, required_permissions=required).status_code == 500
+        assert Firing(rule_id, "deny") in mock.harness.journal.entries[-1].rules
 
 
 # §9.2 step 12 (notes §8): decisions are audited, early exits are not

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from conftest import Mock, ok
 
-from wacht_mock import VirtualClock
+from wacht_mock import Firing, VirtualClock
 
 CHECK = "/v1/authz/check"
 SCHEMES = "/api-auth/rate-limit-schemes"
@@ -368,6 +368,25 @@ def test_day_calendar_day_and_1440_minutes_share_one_counter_each_with_its_own_w
     clock.set(datetime(2026, 6, 13, 0, 0, 0, 500_000, tzinfo=UTC))
     # the rolling rules see all earlier hits; calendar_day only the one the day rule just added after midnight
     assert limits(check(gw, secret)) == [("10/86400s", 6, 10), ("20/86400s", 18, 20), ("30/86400s", 24, 30)]
+
+
+def test_one_counter_and_a_reset_in_ms_name_their_rules(mock: Mock, api: httpx.Client, gw: httpx.Client) -> None:
+    (secret,) = setup(api, rule("day", 1, 1), rule("calendar_day", 1, 5))
+    first = check(gw, secret)
+    assert "x-ratelimit-86400s-reset" not in first["headers"]
+    fired = mock.harness.journal.entries[-1].rules
+    assert fired.count(Firing("gateway.rate_limit.counter_keyed_by_mode_and_window_only", "applied")) == 2
+    assert Firing("gateway.headers.rate_limit_reset_is_the_window_in_ms", "applied") not in fired
+    second = check(gw, secret)  # the day rule blocks: its counter already holds the calendar_day rule's hit too
+    assert (verdict(second), states(second)) == (
+        blocked("1/86400s", 86_400_000),
+        [("1/86400s", 0, 1), ("5/86400s", 2, 5)],
+    )
+    assert second["headers"]["x-ratelimit-86400s-reset"] == "86400000"
+    assert (
+        Firing("gateway.headers.rate_limit_reset_is_the_window_in_ms", "applied")
+        in mock.harness.journal.entries[-1].rules
+    )
 
 
 def test_month_calendar_month_and_720_hours_share_one_counter(api: httpx.Client, gw: httpx.Client) -> None:

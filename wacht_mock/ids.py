@@ -11,9 +11,11 @@ import base64
 import hashlib
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 _SNOWFLAKE_FLOOR = 7_351_000_000_000_000_000
+_T = TypeVar("_T")
 
 
 class Ids:
@@ -24,6 +26,8 @@ class Ids:
         self._rng = random.Random(seed)
         self._token_bytes = token_bytes
         self._last = _SNOWFLAKE_FLOOR + self._rng.randrange(10**15)
+        # Orders draw from their own stream, so shuffling never changes which ids a seed hands out.
+        self._order_rng = random.Random(f"{seed}:order")
 
     def fresh(self) -> Ids:
         """A new generator at this one's starting point, with the same secret source (used by reset)."""
@@ -42,6 +46,12 @@ class Ids:
         """A new id, larger than every earlier one, below 2**63."""
         self._last += self._rng.randrange(1, 1 << 22)
         return self._last
+
+    def shuffled(self, items: Sequence[_T]) -> list[_T]:
+        """``items`` in a seeded random order: what a Rust ``HashMap`` with a fresh ``RandomState`` iterates in."""
+        out = list(items)
+        self._order_rng.shuffle(out)
+        return out
 
     def secret_body(self) -> str:
         """43 base64url characters from 32 random bytes: the random part of a key secret."""

@@ -39,6 +39,13 @@ PERMISSIONS_HELD = rule(
     "gateway.required_permissions_expression", "platform/src/gateway/validation.rs:94-227", decision=True
 )
 DECISION_AUDITED = rule("gateway.decisions_audited_early_exits_not", f"{_SRC}:589-610")
+USER_AGENT_SOURCE = rule("gateway.identity.user_agent_from_payload_else_present_header", f"{_SRC}:346-358")
+CLIENT_IP_SOURCE = rule("gateway.identity.client_ip_from_payload_else_readable_header_else_peer", f"{_SRC}:360-372")
+HEADERS_LEFT_OUT_WHEN_INVALID = rule(
+    "gateway.headers.permissions_and_metadata_left_out_when_invalid", f"{_SRC}:429-449"
+)
+RESET_IS_WINDOW_MS = rule("gateway.headers.rate_limit_reset_is_the_window_in_ms", f"{_SRC}:580-587")
+HEADERS_KEY_ORDER = rule("gateway.headers.key_order_random", f"{_SRC}:138,152-160 (HashMap<String, String>)")
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 # Rust's to_ascii_uppercase: str.upper() would also turn U+0131 (dotless i) into "I" and U+017F (long s) into "S".
@@ -192,8 +199,14 @@ def _check(
         key.metadata,
         states,
         retry_after,
-        {name: v for name, v in answer_headers.items() if visible_ascii(v)},
+        _in_random_order(backend, {name: v for name, v in answer_headers.items() if visible_ascii(v)}),
     )
+
+
+def _in_random_order(backend: Backend, headers: dict[str, str]) -> dict[str, str]:
+    """A Rust ``HashMap`` serialises in an order of its own; the mock's is seeded, so a run repeats."""
+    HEADERS_KEY_ORDER.applied()
+    return dict(backend.ids.shuffled(list(headers.items())))
 
 
 def _active_key(backend: Backend, key_hash: str) -> tuple[Deployment, Key] | None:
@@ -208,6 +221,7 @@ def _active_key(backend: Backend, key_hash: str) -> tuple[Deployment, Key] | Non
 
 
 def _user_agent(req: AuthzCheckRequest, headers: Mapping[str, str]) -> str:
+    USER_AGENT_SOURCE.applied()
     if req.user_agent is not None and rust_trim(req.user_agent):
         return rust_trim(req.user_agent)
     header = headers.get("x-original-user-agent", headers.get("user-agent"))
@@ -218,6 +232,7 @@ def _user_agent(req: AuthzCheckRequest, headers: Mapping[str, str]) -> str:
 
 
 def _client_ip(req: AuthzCheckRequest, headers: Mapping[str, str], peer_ip: str) -> str:
+    CLIENT_IP_SOURCE.applied()
     if req.client_ip is not None and rust_trim(req.client_ip):
         return rust_trim(req.client_ip)
     header = headers.get("x-original-client-ip")
@@ -265,12 +280,15 @@ def _identity_headers(identity: Identity, permissions: list[str], metadata: Any)
         if value is not None:
             out[name] = str(value)
     joined = ",".join(permissions)
-    if permissions and _valid_header_value(joined):
-        out["x-wacht-permissions"] = joined
-    if isinstance(metadata, dict):
-        pairs = ",".join(f"{k}={v}" for k, v in metadata.items() if isinstance(v, str))
-        if pairs and _valid_header_value(pairs):
-            out["x-wacht-metadata"] = pairs
+    pairs = (
+        ",".join(f"{k}={v}" for k, v in metadata.items() if isinstance(v, str)) if isinstance(metadata, dict) else ""
+    )
+    # Unlike the identity headers these are not written as "invalid": a value HeaderValue refuses is left out.
+    for header, text in (("x-wacht-permissions", joined), ("x-wacht-metadata", pairs)):
+        if text and _valid_header_value(text):
+            out[header] = text
+        elif text:
+            HEADERS_LEFT_OUT_WHEN_INVALID.applied()
     return out
 
 
@@ -281,4 +299,5 @@ def _rate_limit_headers(out: dict[str, str], limits: rate_limiting.RateLimitDeci
         out[f"x-ratelimit-{label}-limit"] = str(o.limit)
         out[f"x-ratelimit-{label}-remaining"] = str(o.remaining)
         if o.blocked:
+            RESET_IS_WINDOW_MS.applied()
             out[f"x-ratelimit-{label}-reset"] = str(o.window_ms)

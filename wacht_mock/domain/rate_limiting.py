@@ -20,6 +20,10 @@ UNLIMITED_WITHOUT_MATCHING_RULE = rule("gateway.rate_limit.no_matching_rule_is_u
 PRIORITY_ORDER = rule("gateway.rate_limit.priority_ascending_every_rule_evaluated", _SRC)
 WITHIN_LIMIT = rule("gateway.rate_limit.within_max_requests", _SRC, decision=True)
 CALENDAR_FROM_UTC_MIDNIGHT = rule("gateway.rate_limit.calendar_units_count_from_utc_midnight", "window.rs:433-473")
+COUNTER_BY_MODE_AND_WINDOW = rule(
+    "gateway.rate_limit.counter_keyed_by_mode_and_window_only",
+    "platform/src/gateway/handlers.rs:536-558 (neither the limit nor the calendar flag is in the counter key)",
+)
 
 DEFAULT_RULE = RateLimitRule("minute", 1, 1000, "per_app", None, 0)
 
@@ -70,7 +74,9 @@ def applicable_rules(d: Deployment, key: Key, app: App, resource: str) -> tuple[
 
 
 def counter_key(r: RateLimitRule, key: Key, resource: str, client_ip: str) -> tuple[object, ...]:
-    """The counter a rule counts on: its mode's identity plus the window (the limit is not part of it)."""
+    """The counter a rule counts on: its mode's identity plus the window (the limit is not part of it, nor whether
+    the unit is a calendar one, so ``day`` and ``calendar_day`` of one mode share a counter)."""
+    COUNTER_BY_MODE_AND_WINDOW.applied()
     ms = window_ms(r)
     mode = r.mode or "per_app"
     if mode == "per_key":

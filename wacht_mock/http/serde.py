@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from ..domain.gateway import AuthzCheckRequest
 from ..rules import Rule, rule
-from .json_scan import blank_deep, skip_ws
+from .json_scan import ScanError, blank_deep, skip_value, skip_ws
 
 _AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
 
@@ -26,6 +26,9 @@ UNKNOWN_FIELDS = rule(
     "platform/src/gateway/handlers.rs (deny_unknown_fields)",
     422,
     "Failed to deserialize the JSON body into the target type: {detail}",
+)
+TRAILING_DATA_IGNORED = rule(
+    "gateway.http.json_trailing_data_ignored", "axum 0.8.1 src/json.rs Json::from_bytes (no Deserializer::end)"
 )
 PRINCIPAL_TYPE = rule(
     "gateway.request.principal_type_known",
@@ -95,7 +98,7 @@ def read_authz_request(raw: bytes) -> AuthzCheckRequest:
     """Read the request as serde_json does into the struct, or raise the plain-text rejection as a ``VendorError``."""
     text = raw.decode("utf-8", "surrogateescape")
     scan = blank_deep(text, _GATEWAY_READ_DEPTH)
-    bad_byte = _RAW_BYTE.search(scan)
+    bad_byte = _RAW_BYTE.search(scan, 0, _first_value_end(text))
     if bad_byte is not None:
         prefix = text[: bad_byte.start()]
         _fail(SYNTAX, prefix + " ", len(prefix) + 1, "invalid unicode code point")
@@ -107,6 +110,15 @@ def read_authz_request(raw: bytes) -> AuthzCheckRequest:
         SYNTAX.deny(detail=f"expected value at {_where(text, len(text.rstrip(_WS)) - 1)}")
     SYNTAX.allow()
     return _Reader(text, scan).request(data)
+
+
+def _first_value_end(text: str) -> int:
+    """Where the first JSON value ends (the whole text if its structure breaks): serde_json never reads past it,
+    so an invalid byte after it is never seen (axum 0.8.1 calls no ``Deserializer::end()``)."""
+    try:
+        return skip_value(text, 0)
+    except ScanError:
+        return len(text)
 
 
 class _Reader:
@@ -138,6 +150,8 @@ class _Reader:
                 self._shape("", f"missing field `{name}`", close + 1)
         SHAPE.allow()
         UNKNOWN_FIELDS.allow()
+        if self.text[close + 1 :].strip(_WS):
+            TRAILING_DATA_IGNORED.applied()
         principal_type, principal_value = values["principal"]
         return AuthzCheckRequest(
             principal_type=principal_type,
