@@ -70,6 +70,11 @@ JSON_DUPLICATE_FIELD = rule(
 JSON_TRAILING_DATA_IGNORED = rule(
     "http.body.json_trailing_data_ignored", "axum 0.8.1 src/json.rs Json::from_bytes (no Deserializer::end)"
 )
+JSON_FIRST_ERROR_WINS = rule(
+    "http.body.json_first_error_in_reading_order",
+    f"axum 0.8.1 src/json.rs Json::from_bytes (whole body buffered, then one from_slice pass) + {_SERDE}"
+    " (a field's type error stops the read: it wins over a syntax error after it) + serde_derive visitors",
+)
 QUERY_PARSES = _normalised("http.query.parses", 400)
 PATH_PARSES = _normalised("http.path.parses", 400)
 
@@ -100,6 +105,7 @@ def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
     except BodySyntaxError as exc:
         (JSON_RECURSION_LIMIT if exc.too_deep else JSON_SYNTAX).deny()
     except BodyShapeError as exc:
+        JSON_FIRST_ERROR_WINS.applied()  # the read stopped here: nothing after it (a syntax error) counts
         JSON_SYNTAX.allow()
         (JSON_DUPLICATE_FIELD if exc.duplicate else JSON_SHAPE).deny()
     JSON_SYNTAX.allow()

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from ..domain.gateway import AuthzCheckRequest
+from ..errors import VendorError
 from ..rules import Rule, rule
 from .json_scan import ScanError, blank_deep, skip_value, skip_ws
+from .serde_syntax import RAW_BYTE, lone_surrogate, raw_byte_in_string, syntax_detail, where
 
 _AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
 
@@ -26,6 +29,11 @@ UNKNOWN_FIELDS = rule(
     "platform/src/gateway/handlers.rs (deny_unknown_fields)",
     422,
     "Failed to deserialize the JSON body into the target type: {detail}",
+)
+SEQUENTIAL = rule(
+    "gateway.http.json_first_error_in_reading_order",
+    "serde_json 1.0.140 src/de.rs:1984-2031 (next_key_seed reads the key; next_value_seed then the colon and value)"
+    " + serde_derive 1.0.219 src/de.rs:2291-2301 (an unknown key is refused when it is read)",
 )
 TRAILING_DATA_IGNORED = rule(
     "gateway.http.json_trailing_data_ignored", "axum 0.8.1 src/json.rs Json::from_bytes (no Deserializer::end)"
@@ -42,7 +50,6 @@ _REQUIRED = ("principal", "resource", "method")
 _PRINCIPAL_FIELDS = ("type", "value")
 _TYPES = ("api_key", "oauth_access_token")
 _WS = " \t\n\r"
-_RAW_BYTE = re.compile("[\udc80-\udcff]")  # an invalid UTF-8 byte, decoded with surrogateescape
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -89,27 +96,61 @@ def strict_loads(text: str) -> Any:
     return data
 
 
-# Inside a gateway body, a container nested deeper than principal.type's object is where serde stops with an
+# Outside an object body, a container nested deeper than principal.type's object is where serde stops with an
 # error on its opening (every such place expects a string or unit), so its inside is never read.
 _GATEWAY_READ_DEPTH = 3
+_NUMBER_GOES_ON = frozenset("0123456789.eE")  # a number serde would keep reading (and refuse) after Python stops
 
 
 def read_authz_request(raw: bytes) -> AuthzCheckRequest:
-    """Read the request as serde_json does into the struct, or raise the plain-text rejection as a ``VendorError``."""
+    """Read the request as serde_json does into the struct, or raise the plain-text rejection as a ``VendorError``.
+
+    An object body is read in one pass, in text order, and the first error met is the answer (serde_json
+    1.0.140 ``MapAccess::next_key_seed`` reads a key, the derived field visitor refuses an unknown one at once,
+    and only then does ``next_value_seed`` read the colon and the value): an unknown field is 422 whatever its
+    value holds, and a shape error in a known field wins over a syntax error after it."""
     text = raw.decode("utf-8", "surrogateescape")
+    start = skip_ws(text, 0)
+    if text.startswith("{", start):
+        reader = _Reader(text)
+        try:
+            request = reader.request(start)
+        except VendorError as exc:
+            if exc.status == 422:
+                SEQUENTIAL.applied()  # the read stopped here: nothing after it (a syntax error) counts
+            raise
+        if text[reader.pos :].strip(_WS):
+            TRAILING_DATA_IGNORED.applied()
+    else:
+        request = _not_an_object(text)
+    SYNTAX.allow()
+    SHAPE.allow()
+    UNKNOWN_FIELDS.allow()
+    return request
+
+
+def _not_an_object(text: str) -> NoReturn:
+    """A body that is not a JSON object: a syntax error, or serde's refusal of the value for the struct."""
     scan = blank_deep(text, _GATEWAY_READ_DEPTH)
-    bad_byte = _RAW_BYTE.search(scan, 0, _first_value_end(text))
+    bad_byte = RAW_BYTE.search(scan, 0, _first_value_end(text))
     if bad_byte is not None:
         prefix = text[: bad_byte.start()]
         _fail(SYNTAX, prefix + " ", len(prefix) + 1, "invalid unicode code point")
+    data = _whole_value(text, scan)
+    end = len(text.rstrip(_WS))
+    if isinstance(data, list) and not data:
+        _fail(SHAPE, text, end, "invalid length 0, expected struct AuthzCheckRequest with 6 elements")
+    _fail(SHAPE, text, end, f"invalid type: {_unexpected(data)}, expected struct AuthzCheckRequest")
+
+
+def _whole_value(text: str, scan: str) -> Any:
+    """The first value of ``scan`` (``text`` with what serde never reads blanked), or the syntax rejection."""
     try:
-        data = strict_loads(scan)
+        return strict_loads(scan)
     except json.JSONDecodeError as exc:
-        SYNTAX.deny(detail=_syntax_detail(text, exc))
+        SYNTAX.deny(detail=syntax_detail(text, exc))
     except ValueError:
-        SYNTAX.deny(detail=f"expected value at {_where(text, len(text.rstrip(_WS)) - 1)}")
-    SYNTAX.allow()
-    return _Reader(text, scan).request(data)
+        SYNTAX.deny(detail=f"expected value at {where(text, len(text.rstrip(_WS)) - 1)}")
 
 
 def _first_value_end(text: str) -> int:
@@ -122,36 +163,28 @@ def _first_value_end(text: str) -> int:
 
 
 class _Reader:
-    """Walks the (already valid) JSON text to find where each value ends, for serde's line and column."""
+    """Reads an object body as serde does, in one pass: each key, then (for a known one) its colon and value.
 
-    def __init__(self, text: str, scan: str) -> None:
-        self.text = text  # for line and column
-        self.scan = scan  # the same, index for index, with what serde never reads blanked (for decoding)
+    ``pos`` is just past the last value read. A container where a string or unit is expected is refused on its
+    opening without being read, so nothing here ever descends more than three levels."""
 
-    def request(self, data: Any) -> AuthzCheckRequest:
-        start = self._skip(0)
-        if not isinstance(data, dict):
-            end = len(self.text.rstrip(_WS))
-            if isinstance(data, list) and not data:
-                self._shape("", "invalid length 0, expected struct AuthzCheckRequest with 6 elements", end)
-            self._shape("", f"invalid type: {_unexpected(data)}, expected struct AuthzCheckRequest", end)
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def request(self, start: int) -> AuthzCheckRequest:
         values: dict[str, Any] = {}
-        members, close = self._members(start)
-        for key, key_end, value, value_start, value_end in members:
+        for key, key_end in self._keys(start):
             if key not in _FIELDS:
                 expected = ", ".join(f"`{f}`" for f in _FIELDS)
                 message = f"{key}: unknown field `{key}`, expected one of {expected}"
                 _fail(UNKNOWN_FIELDS, self.text, self._skip(key_end), message)
             if key in values:
                 self._shape("", f"duplicate field `{key}`", self._skip(key_end))
-            values[key] = self._field(key, value, value_start, value_end)
+            values[key] = self._field(key, self._colon(key_end))
         for name in _REQUIRED:
             if name not in values:
-                self._shape("", f"missing field `{name}`", close + 1)
-        SHAPE.allow()
-        UNKNOWN_FIELDS.allow()
-        if self.text[close + 1 :].strip(_WS):
-            TRAILING_DATA_IGNORED.applied()
+                self._shape("", f"missing field `{name}`", self.pos)
         principal_type, principal_value = values["principal"]
         return AuthzCheckRequest(
             principal_type=principal_type,
@@ -163,77 +196,164 @@ class _Reader:
             required_permissions=values.get("required_permissions"),
         )
 
-    def _field(self, key: str, value: Any, start: int, end: int) -> Any:
+    def _field(self, key: str, start: int) -> Any:
         if key == "principal":
-            return self._principal(value, start, end)
+            return self._principal(start)
         if key == "required_permissions":
-            if value is None:
-                return None
-            if not isinstance(value, list):
-                self._wrong_type(key, value, "a sequence", start, end)
-            for i, (item, item_start, item_end) in enumerate(self._items(start)):
-                if not isinstance(item, str):
-                    self._wrong_type(f"{key}[{i}]", item, "a string", item_start, item_end)
-            return value
-        if value is None and key in ("client_ip", "user_agent"):
+            return self._permissions(key, start)
+        return self._string(key, start, optional=key in ("client_ip", "user_agent"))
+
+    def _string(self, path: str, start: int, *, optional: bool) -> str | None:
+        value, end = self._scalar(path, start, "a string")
+        if value is None and optional:
             return None
         if not isinstance(value, str):
-            self._wrong_type(key, value, "a string", start, end)
+            self._wrong_type(path, value, "a string", start, end)
         return value
 
-    def _principal(self, value: Any, start: int, end: int) -> tuple[str, str]:
-        if not isinstance(value, dict):
+    def _permissions(self, key: str, start: int) -> list[str] | None:
+        if not self.text.startswith("[", start):
+            value, end = self._scalar(key, start, "a sequence")
+            if value is not None:
+                self._wrong_type(key, value, "a sequence", start, end)
+            return None
+        items: list[str] = []
+        i = self._skip(start + 1)
+        if self.text.startswith("]", i):
+            self.pos = i + 1
+            return items
+        while True:
+            item = self._string(f"{key}[{len(items)}]", i, optional=False)
+            assert item is not None
+            items.append(item)
+            i = self._skip(self.pos)
+            if self.text.startswith(",", i):
+                i = self._skip(i + 1)
+            elif self.text.startswith("]", i):
+                self.pos = i + 1
+                return items
+            else:
+                self._syntax()
+
+    def _principal(self, start: int) -> tuple[str, str]:
+        if not self.text.startswith("{", start):
+            value, end = self._scalar("principal", start, "struct AuthzPrincipal")
             self._wrong_type("principal", value, "struct AuthzPrincipal", start, end)
         seen: dict[str, str] = {}
-        members, close = self._members(start)
-        for key, key_end, item, item_start, item_end in members:
+        for key, key_end in self._keys(start):
             if key not in _PRINCIPAL_FIELDS:
-                _fail(
-                    UNKNOWN_FIELDS,
-                    self.text,
-                    self._skip(key_end),
-                    f"principal.{key}: unknown field `{key}`, expected `type` or `value`",
-                )
+                message = f"principal.{key}: unknown field `{key}`, expected `type` or `value`"
+                _fail(UNKNOWN_FIELDS, self.text, self._skip(key_end), message)
             if key in seen:
                 self._shape("principal", f"duplicate field `{key}`", self._skip(key_end))
+            value_start = self._colon(key_end)
             if key == "type":
-                seen[key] = self._principal_type(item, item_start, item_end)
-            elif not isinstance(item, str):
-                self._wrong_type("principal.value", item, "a string", item_start, item_end)
+                seen[key] = self._principal_type(value_start)
             else:
-                seen[key] = item
+                value = self._string("principal.value", value_start, optional=False)
+                assert value is not None
+                seen[key] = value
         for name in _PRINCIPAL_FIELDS:
             if name not in seen:
-                self._shape("principal", f"missing field `{name}`", close + 1)
+                self._shape("principal", f"missing field `{name}`", self.pos)
         return seen["type"], seen["value"]
 
-    def _principal_type(self, item: Any, start: int, end: int) -> str:
+    def _principal_type(self, start: int) -> str:
         # serde's externally tagged enum: a string names the variant; {"api_key": null} does too.
-        if isinstance(item, dict):
+        if self.text.startswith("{", start):
             return self._principal_type_object(start)
-        if not isinstance(item, str):
+        if start >= len(self.text):
+            self._syntax()
+        if not self.text.startswith('"', start):
             _fail(SYNTAX, self.text, start + 1, "principal.type: expected value")
-        self._variant(item, end)
-        return item
+        name, end = self._decode(start)
+        self._variant(name, end)
+        return str(name)
 
     def _principal_type_object(self, start: int) -> str:
         """``{"<variant>": null}``: one member, a known variant, a null (unit) value."""
-        members, close = self._members(start)
-        if not members:
-            _fail(SYNTAX, self.text, close + 1, "principal.type: expected value")
-        variant, key_end, value, value_start, value_end = members[0]
+        i = self._skip(start + 1)
+        if self.text.startswith("}", i):
+            _fail(SYNTAX, self.text, i + 1, "principal.type: expected value")
+        if not self.text.startswith('"', i):
+            self._syntax()
+        variant, key_end = self._decode(i)
         self._variant(variant, key_end)
+        value_start = self._colon(key_end)
+        value, value_end = self._scalar(f"principal.type.{variant}", value_start, "unit")
         if value is not None:
             self._wrong_type(f"principal.type.{variant}", value, "unit", value_start, value_end)
-        if len(members) > 1:
-            _fail(SYNTAX, self.text, self._skip(value_end), "principal.type: expected value")
-        return variant
+        after = self._skip(value_end)
+        if self.text.startswith("}", after):
+            self.pos = after + 1
+            return str(variant)
+        if after >= len(self.text):
+            self._syntax()
+        _fail(SYNTAX, self.text, after, "principal.type: expected value")
 
-    def _variant(self, name: str, end: int) -> None:
+    def _variant(self, name: Any, end: int) -> None:
         if name not in _TYPES:
             message = f"principal.type: unknown variant `{name}`, expected `api_key` or `oauth_access_token`"
             _fail(PRINCIPAL_TYPE, self.text, end, message)
         PRINCIPAL_TYPE.allow()
+
+    def _keys(self, start: int) -> Iterator[tuple[str, int]]:
+        """Each key of the object opening at ``start`` and the index past it; the caller reads the value (leaving
+        ``pos`` past it) before asking for the next. Afterwards ``pos`` is just past the ``}``."""
+        i = self._skip(start + 1)
+        if self.text.startswith("}", i):
+            self.pos = i + 1
+            return
+        while True:
+            if not self.text.startswith('"', i):
+                self._syntax()
+            key, key_end = self._decode(i)
+            yield str(key), key_end
+            i = self._skip(self.pos)
+            if self.text.startswith(",", i):
+                i = self._skip(i + 1)
+            elif self.text.startswith("}", i):
+                self.pos = i + 1
+                return
+            else:
+                self._syntax()
+
+    def _colon(self, key_end: int) -> int:
+        i = self._skip(key_end)
+        if not self.text.startswith(":", i):
+            self._syntax()
+        return self._skip(i + 1)
+
+    def _scalar(self, path: str, start: int, expected: str) -> tuple[Any, int]:
+        """The value at ``start`` where no container is expected: a ``[`` or ``{`` is refused on sight."""
+        if self.text.startswith("[", start) or self.text.startswith("{", start):
+            self._wrong_type(path, [] if self.text[start] == "[" else {}, expected, start, start)
+        return self._decode(start)
+
+    def _decode(self, start: int) -> tuple[Any, int]:
+        """A string or scalar as serde_json reads it (its refusals first, in reading order); ``pos`` goes past it."""
+        if self.text.startswith('"', start) and (bad := raw_byte_in_string(self.text, start)) is not None:
+            _fail(SYNTAX, self.text[:bad] + " ", bad + 1, "invalid unicode code point")
+        try:
+            value, end = STRICT.raw_decode(self.text, start)
+        except ValueError:
+            self._syntax()
+        if isinstance(value, str) and (lone := lone_surrogate(self.text, start, end)) is not None:
+            _fail(SYNTAX, self.text, lone[0], lone[1])
+        elif (
+            not isinstance(value, bool)
+            and isinstance(value, int | float)
+            and self.text[end : end + 1] in _NUMBER_GOES_ON
+        ):
+            self._syntax()
+        self.pos = end
+        return value, end
+
+    def _syntax(self) -> NoReturn:
+        """A syntax error where the reader stands: its text from Python's parse of the body (it fails at the same
+        place: everything before was read here with Python's parser)."""
+        _whole_value(self.text, blank_deep(self.text, _GATEWAY_READ_DEPTH))
+        SYNTAX.deny(detail=f"expected value at {where(self.text, self.pos)}")
 
     def _shape(self, path: str, message: str, end: int) -> NoReturn:
         _fail(SHAPE, self.text, end, f"{path}: {message}" if path else message)
@@ -244,48 +364,12 @@ class _Reader:
         self._shape(path, f"invalid type: {_unexpected(value)}, expected {expected}", read_to)
 
     def _skip(self, i: int) -> int:
-        while i < len(self.scan) and self.scan[i] in _WS:
-            i += 1
-        return i
-
-    def _members(self, start: int) -> tuple[list[tuple[str, int, Any, int, int]], int]:
-        """An object's members as (key, end of key, value, start of value, end of value), and its ``}``."""
-        members = []
-        i = self._skip(start + 1)
-        while self.scan[i] != "}":
-            key, key_end = STRICT.raw_decode(self.scan, i)
-            value_start = self._skip(self._skip(key_end) + 1)
-            value, value_end = STRICT.raw_decode(self.scan, value_start)
-            members.append((key, key_end, value, value_start, value_end))
-            i = self._skip(value_end)
-            if self.scan[i] == ",":
-                i = self._skip(i + 1)
-        return members, i
-
-    def _items(self, start: int) -> list[tuple[Any, int, int]]:
-        """An array's items with the start and end of each."""
-        items = []
-        i = self._skip(start + 1)
-        while self.scan[i] != "]":
-            item, end = STRICT.raw_decode(self.scan, i)
-            items.append((item, i, end))
-            i = self._skip(end)
-            if self.scan[i] == ",":
-                i = self._skip(i + 1)
-        return items
+        return skip_ws(self.text, i)
 
 
 def _fail(which: Rule, text: str, end: int, message: str) -> NoReturn:
     """Raise ``which`` with serde's ``<message> at line L column C``; ``end`` is just past the last byte read."""
-    which.deny(detail=f"{message} at {_where(text, end - 1)}")
-
-
-def _where(text: str, last: int) -> str:
-    """serde_json's ``line L column C`` once the character at index ``last`` has been read: the column counts the
-    UTF-8 bytes read on that line (0 right after a newline, or when nothing was read)."""
-    line_start = text.rfind("\n", 0, last + 1) + 1
-    column = len(text[line_start : last + 1].encode("utf-8", "surrogateescape"))
-    return f"line {text.count(chr(10), 0, line_start) + 1} column {column}"
+    which.deny(detail=f"{message} at {where(text, end - 1)}")
 
 
 def _unexpected(value: Any) -> str:
@@ -301,45 +385,3 @@ def _unexpected(value: Any) -> str:
     if isinstance(value, str):
         return f"string {json.dumps(value, ensure_ascii=False)}"
     return "sequence" if isinstance(value, list) else "map"
-
-
-def _syntax_detail(text: str, exc: json.JSONDecodeError) -> str:
-    """serde_json's wording for the syntax error Python found."""
-    at_end = exc.pos >= len(text.rstrip(_WS)) or exc.pos >= len(text)
-    eof = f"at {_where(text, len(text) - 1)}"
-    here = f"at line {exc.lineno} column {exc.colno}"
-    msg = exc.msg
-    if msg == "Expecting value":
-        return f"EOF while parsing a value {eof}" if at_end else f"expected value {here}"
-    if msg.startswith("Unterminated string"):
-        return f"EOF while parsing a string {eof}"
-    if msg.startswith("Invalid control character"):
-        return f"control character (\\u0000-\\u001F) found while parsing a string {here}"
-    if msg.startswith("Invalid \\"):
-        return f"invalid escape {here}"
-    container = _innermost(text, exc.pos)
-    if at_end:
-        return f"EOF while parsing {'an object' if container == '{' else 'a list'} {eof}"
-    if msg.startswith("Expecting property name"):
-        return f"{'trailing comma' if text[exc.pos] == '}' else 'key must be a string'} {here}"
-    if msg == "Expecting ':' delimiter":
-        return f"expected `:` {here}"
-    if msg.startswith("Illegal trailing comma"):
-        return f"trailing comma {here}"
-    return f"expected `,` or `{'}' if container == '{' else ']'}` {here}"
-
-
-def _innermost(text: str, pos: int) -> str:
-    """The innermost open bracket before ``pos``, outside strings."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for c in text[:pos]:
-        if in_string:
-            escaped, in_string = (False, True) if escaped else (c == "\\", c != '"')
-        elif c == '"':
-            in_string = True
-        elif c in "{[":
-            stack.append(c)
-        elif c in "}]" and stack:
-            stack.pop()
-    return stack[-1] if stack else "{"

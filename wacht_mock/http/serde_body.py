@@ -3,17 +3,22 @@ field by field in text order, known fields parsed and checked, unknown ones skip
 (``ignore_value``), containers counted against the 128-level limit, a container where a scalar is expected
 refused on its opening, a repeated known field refused, and nothing after the first value read.
 
-The result is the plain data the pydantic model then checks (types and ranges → 422). The backend answers every
-syntax error with one fixed 400 and every data error with one fixed 422, so only the kind matters here.
+Each known scalar is checked against its field's type as soon as it is read, as serde's derived visitor does: a
+type error stops the read, so it wins over a syntax error later in the body (axum 0.8.1 ``Json`` buffers the
+whole body, then ``from_slice`` reads it in one pass). The pydantic model then checks the result as a whole
+(missing fields → 422). The backend answers every syntax error with one fixed 400 and every data error with one
+fixed 422, so only the kind matters here.
 """
 
 from __future__ import annotations
 
 import types
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, PlainValidator, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
 from ..rules import rule
 from . import serde
@@ -48,16 +53,21 @@ class _TooDeep(ScanError):
 @dataclass(frozen=True)
 class _Model:
     fields: dict[str, _Schema]
+    nullable: bool = False
 
 
 @dataclass(frozen=True)
 class _List:
     item: _Schema
+    nullable: bool = False
 
 
 @dataclass(frozen=True)
 class _Scalar:
-    """A string, number, bool, enum or timestamp: serde peeks at a ``[``/``{`` and refuses it unread."""
+    """A string, number, bool, enum or timestamp: serde peeks at a ``[``/``{`` and refuses it unread, and checks a
+    scalar's type (``accepts``) as soon as it has read it."""
+
+    accepts: TypeAdapter[Any]
 
 
 @dataclass(frozen=True)
@@ -68,20 +78,31 @@ class _Value:
 _Schema = _Model | _List | _Scalar | _Value
 
 
+_STRICT = ConfigDict(strict=True)
+
+
+@cache
 def schema_of(annotation: Any) -> _Schema:
-    """How serde reads a value of this (pydantic field) type."""
+    """How serde reads a value of this (pydantic field) type (built once per type: the models are fixed)."""
+    return _schema(annotation, annotation, nullable=False)
+
+
+def _schema(annotation: Any, whole: Any, *, nullable: bool) -> _Schema:
+    """``annotation`` with Annotated and Optional peeled off; ``whole`` is the field's full type, for the check."""
     origin = get_origin(annotation)
     if origin is Annotated:
-        return schema_of(get_args(annotation)[0])
+        if any(isinstance(m, PlainValidator) for m in get_args(annotation)[1:]):
+            return _Scalar(TypeAdapter(whole, config=_STRICT))  # FlexibleI64, I32, Timestamp: one custom check
+        return _schema(get_args(annotation)[0], whole, nullable=nullable)
     if origin in (Union, types.UnionType):
         rest = [a for a in get_args(annotation) if a is not type(None)]
-        return schema_of(rest[0]) if len(rest) == 1 else _Value()
+        return _schema(rest[0], whole, nullable=True) if len(rest) == 1 else _Value()
     if origin is list:
-        return _List(schema_of(get_args(annotation)[0]))
+        return _List(schema_of(get_args(annotation)[0]), nullable)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        fields = {f.alias or name: schema_of(f.annotation) for name, f in annotation.model_fields.items()}
-        return _Model(fields)
-    return _Value() if annotation is Any else _Scalar()
+        fields = {f.alias or name: schema_of(_field_type(f)) for name, f in annotation.model_fields.items()}
+        return _Model(fields, nullable)
+    return _Value() if annotation is Any else _Scalar(TypeAdapter(whole, config=_STRICT))
 
 
 def read_body(raw: bytes, model: type[BaseModel]) -> tuple[Any, bool]:
@@ -95,12 +116,19 @@ def read_body(raw: bytes, model: type[BaseModel]) -> tuple[Any, bool]:
     return value, skip_ws(text, end) < len(text)
 
 
+def _field_type(field: FieldInfo) -> Any:
+    """A model field's full type: pydantic moves ``Annotated`` metadata (the validators) out of the annotation."""
+    return Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+
+
 def _read(text: str, i: int, schema: _Schema, depth: int) -> tuple[Any, int]:
     """The value at ``i`` and the index just past it (recursing only along the schema, which is shallow)."""
     i = skip_ws(text, i)
     opening = text[i] if i < len(text) else ""
     if text.startswith("null", i) or opening not in "[{" or not opening:
-        return _scalar(text, i)
+        value, end = _scalar(text, i)
+        _check_type(value, schema, i)
+        return value, end
     if isinstance(schema, _Scalar) or (isinstance(schema, _List) and opening == "{"):
         raise BodyShapeError(f"invalid type at index {i}")
     if isinstance(schema, _Model) and opening == "[":
@@ -115,6 +143,17 @@ def _read(text: str, i: int, schema: _Schema, depth: int) -> tuple[Any, int]:
     if isinstance(schema, _List):
         return _items(text, i, schema.item, depth + 1)
     return _members(text, i, schema, depth + 1)
+
+
+def _check_type(value: Any, schema: _Schema, i: int) -> None:
+    """serde's refusal of a scalar (or null) read where ``schema`` is expected, before it reads any further."""
+    if isinstance(schema, _Scalar):
+        try:
+            schema.accepts.validate_python(value)
+        except ValidationError:
+            raise BodyShapeError(f"invalid type or value at index {i}") from None
+    elif isinstance(schema, _List | _Model) and not (value is None and schema.nullable):
+        raise BodyShapeError(f"invalid type at index {i}: a scalar where a container is expected")
 
 
 def _items(text: str, i: int, item: _Schema, depth: int) -> tuple[list[Any], int]:
