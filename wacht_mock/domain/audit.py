@@ -37,6 +37,15 @@ OPTIONAL_SECTIONS = rule("audit.analytics.optional_sections_only_when_asked", _Q
 KEYS_USED_24H_UNFILTERED = rule("audit.analytics.keys_used_24h_ignores_filters", _QUERIES)
 RATE_LIMIT_STATS_PREFIX = rule("audit.analytics.rate_limit_stats_count_rate_limit_prefix_only", _QUERIES)
 INTERVAL_NORMALISED = rule("audit.timeseries.unknown_interval_is_hour", _SRC)
+# §15.5: the keyset condition needs cursor_ts; cursor_id without it adds nothing (and offset still applies).
+CURSOR_ID_ALONE_IGNORED = rule("audit.logs.cursor_id_alone_ignored", f"{_QUERIES}:75-84, 96-98")
+# §15.5: next_cursor carries timestamp_millis() (floored); compared against microsecond rows, a cursor from a row
+# with sub-millisecond digits skips the rows after it in that millisecond (and at its own microsecond).
+NEXT_CURSOR_MILLIS = rule(
+    "audit.logs.next_cursor_millisecond_precision", f"{_QUERIES}:130-136 + {_SRC}:17-35 (from_timestamp_millis)"
+)
+# §15.5: ClickHouse toStartOfWeek without a mode is mode 0, weeks starting on Sunday.
+WEEKS_START_SUNDAY = rule("audit.timeseries.weeks_start_on_sunday", f"{_QUERIES}:382-388 (toStartOfWeek, mode 0)")
 
 _K = TypeVar("_K")
 INTERVALS = ("minute", "hour", "day", "week", "month")
@@ -229,6 +238,8 @@ def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> L
     if query.cursor is not None:
         millis, cursor_id = decode_cursor(query.cursor)
         cursor_us = millis * 1000
+    if cursor_us is None and cursor_id is not None:
+        CURSOR_ID_ALONE_IGNORED.applied()
     LOGS_LIMIT_CLAMPED.applied()
     limit = min(max(query.limit if query.limit is not None else 100, 1), 1000)
     rows = _rows(d, app_slug, query, 7)
@@ -246,6 +257,7 @@ def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> L
     next_cursor = None
     if data:
         NEXT_CURSOR_WHENEVER_DATA.applied()
+        NEXT_CURSOR_MILLIS.applied()
         last = data[-1]
         next_cursor = b64url(f"{epoch_ms(last.timestamp)}|{last.request_id}".encode())
     return LogsPage(data, limit, len(page) > limit, next_cursor)
@@ -308,6 +320,8 @@ def get_api_audit_timeseries(d: Deployment, app_slug: str, query: AuditTimeserie
     INTERVAL_NORMALISED.applied()
     interval = query.interval if query.interval in INTERVALS else "hour"
     assert interval is not None
+    if interval == "week":
+        WEEKS_START_SUNDAY.applied()
     start_of = _BUCKETS[interval]
     buckets: dict[datetime, list[AuditRecord]] = {}
     for r in _rows(d, app_slug, query, 30):
