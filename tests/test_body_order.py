@@ -89,6 +89,16 @@ def test_gateway_shape_error_before_a_later_syntax_error_is_422(gw: httpx.Client
             id="leading-then-not-trailing",
         ),
         pytest.param(b'{"resource":"a\xffb","foo":1}', "invalid unicode code point at line 1 column 15", id="raw-byte"),
+        pytest.param(
+            b'{"resource":"\\ud800\xff","foo":1}',
+            "unexpected end of hex escape at line 1 column 20",
+            id="lone-then-raw",
+        ),
+        pytest.param(
+            b'{"resource":"\\ud83d\\ude00\xff","foo":1}',
+            "invalid unicode code point at line 1 column 26",
+            id="pair-then-raw-byte",
+        ),
         pytest.param(b'{"resource":"/a" "method":5}', "expected `,` or `}` at line 1 column 18", id="syntax-then-type"),
     ],
 )

@@ -12,6 +12,7 @@ from .json_scan import WS
 
 RAW_BYTE = re.compile("[\udc80-\udcff]")  # an invalid UTF-8 byte, decoded with surrogateescape
 ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+_STRING_STOP = re.compile('["\\\\\x00-\x1f\udc80-\udcff]')  # where a string's reader must look closer
 _LONE = "lone leading surrogate in hex escape"
 
 
@@ -19,17 +20,26 @@ def raw_byte_in_string(text: str, start: int) -> int | None:
     """serde_json validates a string's UTF-8 as it reads it: a raw invalid byte before the closing quote (and
     before any bad escape) is its ``invalid unicode code point``: the index of that byte, or None."""
     i = start + 1
-    while i < len(text) and text[i] != '"' and text[i] >= " ":
-        if text[i] == "\\":
-            escape = ESCAPE.match(text, i)
-            if escape is None or (escape.group(1) is None and escape.group(0)[1] not in '"\\/bfnrt'):
-                return None
-            i = escape.end()
+    while (stop := _STRING_STOP.search(text, i)) is not None:
+        i = stop.start()
+        if text[i] != "\\":
+            return i if RAW_BYTE.match(text[i]) else None  # or the closing quote, or a control character
+        escape = ESCAPE.match(text, i)
+        if escape is None or (escape.group(1) is None and escape.group(0)[1] not in '"\\/bfnrt'):
+            return None
+        pair = ESCAPE.match(text, escape.end())
+        if _surrogate(escape, 0xD800, 0xDBFF) and pair is not None and _surrogate(pair, 0xDC00, 0xDFFF):
+            i = pair.end()  # a surrogate pair: one character
             continue
-        if RAW_BYTE.match(text[i]):
-            return i
-        i += 1
+        if _surrogate(escape, 0xD800, 0xDFFF):
+            return None  # a lone surrogate escape: serde's verdict on it (``lone_surrogate``) comes first
+        i = escape.end()
     return None
+
+
+def _surrogate(escape: re.Match[str] | None, low: int, high: int) -> bool:
+    unit = escape.group(1) if escape is not None else None
+    return unit is not None and low <= int(unit, 16) <= high
 
 
 def lone_surrogate(text: str, start: int, end: int) -> tuple[int, str] | None:
