@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import error
+from conftest import Mock, error
+
+from wacht_mock import Firing
 
 CHECK = "/v1/authz/check"
 SYNTAX = "Failed to parse the request body as JSON: "
@@ -140,3 +142,14 @@ def test_backend_first_error_in_reading_order(api: httpx.Client, path: str, body
     response = api.request(method, path, content=body, headers={"content-type": "application/json"})
     assert response.status_code == status, response.text
     assert response.json() == error(status, {400: "Bad request", 422: "Invalid request payload"}[status])
+
+
+def test_the_rules_name_the_read_that_stopped_early(mock: Mock, api: httpx.Client, gw: httpx.Client) -> None:
+    assert post(gw, CHECK, b'{"foo":"\xff"}').status_code == 422
+    assert Firing("gateway.http.json_first_error_in_reading_order", "applied") in mock.harness.journal.entries[-1].rules
+    assert post(api, "/api-auth/apps", b'{"app_slug":5,"name":tru}').status_code == 422
+    assert Firing("http.body.json_first_error_in_reading_order", "applied") in mock.harness.journal.entries[-1].rules
+    assert post(api, "/api-auth/apps", b'{"name":tru,"app_slug":5}').status_code == 400
+    assert (
+        Firing("http.body.json_first_error_in_reading_order", "applied") not in mock.harness.journal.entries[-1].rules
+    )
