@@ -72,14 +72,17 @@ _TIMESTAMP_FIELDS = ("expires_at", "start_date", "end_date", "cursor_ts")
 
 
 def _integral_float(entry: Entry) -> bool:
-    """The body gives an integer field a JSON number with a fraction or exponent (``286.0``)."""
+    """The body gives one of its integer fields (or a rate-limit rule's) an integral number written with a fraction
+    or exponent (``286.0``): only where the contract declares an integer, never inside an unknown field."""
 
-    def walk(value: object) -> bool:
-        if isinstance(value, dict):
-            return any((k in _INTEGER_FIELDS and isinstance(v, float)) or walk(v) for k, v in value.items())
-        return isinstance(value, list) and any(walk(v) for v in value)
+    def has(value: object) -> bool:
+        return isinstance(value, dict) and any(
+            k in _INTEGER_FIELDS and isinstance(v, float) and v.is_integer() for k, v in value.items()
+        )
 
-    return walk(entry["request_body"])
+    body = entry["request_body"]
+    rules = body.get("rules") if isinstance(body, dict) else None
+    return has(body) or (isinstance(rules, list) and any(has(rule) for rule in rules))
 
 
 def _timestamp_not_rfc3339(entry: Entry) -> bool:
