@@ -24,6 +24,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 from collections import Counter, deque
@@ -61,6 +62,7 @@ CHECKS = (
 )
 # The engine runs ahead of the events it reports: a scenario's requests may arrive with an earlier poll.
 RECENT = 20_000
+CLOCK_START = "2026-01-01T00:00:00Z"
 CLOCK_EVERY = 100  # case calls between clock moves; with the checks' own requests well under 1,000
 
 
@@ -111,8 +113,13 @@ class Server:
     """A ``wacht-mock serve --port 0 --quiet`` subprocess: its URL, backend secret and journal."""
 
     def __init__(self, port: int = 0) -> None:
+        # The clock starts at a fixed instant, not the wall clock's: answers Schemathesis learns from stay the same.
+        self._seed = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        with self._seed:
+            json.dump({"deployments": [{"id": 1}], "clock": {"now": CLOCK_START}}, self._seed)
+        command = ["serve", "--port", str(port), "--quiet", "--journal-size", "50000", "--seed", self._seed.name]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "wacht_mock", "serve", "--port", str(port), "--quiet", "--journal-size", "50000"],
+            [sys.executable, "-m", "wacht_mock", *command],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -166,6 +173,7 @@ class Server:
         for pipe in (self.process.stdout, self.process.stderr):
             if pipe is not None:
                 pipe.close()
+        Path(self._seed.name).unlink(missing_ok=True)
 
 
 def _schema(server: Server, spec: str, seed: int, examples: int, coverage: bool) -> schemathesis.BaseSchema:
@@ -180,7 +188,7 @@ def _schema(server: Server, spec: str, seed: int, examples: int, coverage: bool)
             "suppress-health-check": ["all"],
             "warnings": False,
             "cache": {"enabled": False},  # nothing carried over from an earlier run: a seed replays the campaign
-            "generation": {"max-examples": examples},
+            "generation": {"max-examples": examples, "database": "none"},  # no replay of an earlier run's examples
             # No stateful phase (see the module's docstring): it sent an app's empty slug as a "valid" path value.
             "phases": {"coverage": {"enabled": coverage}, "stateful": {"enabled": False}},
             "checks": {name: {"enabled": True} for name in CHECKS},
