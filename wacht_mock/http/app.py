@@ -8,6 +8,7 @@ pipeline itself (``VendorApi.answer``) never raises: a mock bug still answers li
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -237,7 +238,10 @@ def create_app(
     journal and faults: vendor routes, the gateway and ``/_mock``. ``admin_token`` is then required on every
     ``/_mock/`` call (``http/guard.py``); ``cors_origins`` join production's CORS allow-list."""
     harness = source if isinstance(source, Harness) else Harness(source if source is not None else Backend())
-    app = Starlette(routes=[*control.routes(harness), Mount("", app=VendorApi(harness))])
+    vendor = Mount("", app=VendorApi(harness))
+    # Starlette's pattern ('.*') stops at a decoded line break (%0A), which axum routes like any other character.
+    vendor.path_regex = re.compile(vendor.path_regex.pattern, re.DOTALL)
+    app = Starlette(routes=[*control.routes(harness), vendor])
     app.state.harness = harness
     app.state.backend = harness.backend
     app.add_middleware(ControlGuard, token=admin_token)
