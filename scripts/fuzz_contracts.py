@@ -81,7 +81,8 @@ class Finding:
     @property
     def group(self) -> tuple[str, str, int | None, str, tuple[str, ...], str | None]:
         """What the report groups findings by."""
-        return (self.check, self.operation, self.status, self.title, tuple(self.rules), self.allowed_by)
+        rules = tuple(dict.fromkeys(self.rules))  # a rule that fired once per field counts once
+        return (self.check, self.operation, self.status, self.title, rules, self.allowed_by)
 
 
 @dataclass
