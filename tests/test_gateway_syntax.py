@@ -86,3 +86,60 @@ CASES = [
 def test_gateway_syntax_error_is_production_text(gw: httpx.Client, body: bytes, detail: str) -> None:
     response = gw.post(CHECK, content=body, headers={"content-type": "application/json"})
     assert (response.status_code, response.text) == (400, SYNTAX + detail)
+
+
+SEQUENCE_CASES = [
+    # A struct given as a JSON array is read by the derived visit_seq, field by field in declaration order, then
+    # serde_json's end_seq; the path of each element is its index.
+    (b'[{"type":"api_key","value":"x"},"/a","GET",null,null,null,1]', 400, "trailing characters at line 1 column 59"),
+    (b'[["api_key","x"],"/a","GET",null,null,null,]', 400, "trailing comma at line 1 column 44"),
+    (b'[["api_key","x"],"/a","GET",nul', 400, "[3]: EOF while parsing a value at line 1 column 31"),
+    (b'[["api_key"', 400, "[0]: EOF while parsing a list at line 1 column 11"),
+    (b"[[tru", 400, "[0][0]: expected value at line 1 column 3"),  # deserialize_enum peeks the `t`
+    (b'["x"]', 422, '[0]: invalid type: string "x", expected struct AuthzPrincipal at line 1 column 4'),
+    (
+        b'[["api_key"]]',
+        422,
+        "[0]: invalid length 1, expected struct AuthzPrincipal with 2 elements at line 1 column 12",
+    ),
+    (
+        b'[["api_key","x"]]',
+        422,
+        "invalid length 1, expected struct AuthzCheckRequest with 6 elements at line 1 column 17",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "detail"), SEQUENCE_CASES, ids=[b.decode() for b, _, _ in SEQUENCE_CASES])
+def test_gateway_request_as_a_sequence(gw: httpx.Client, body: bytes, status: int, detail: str) -> None:
+    response = gw.post(CHECK, content=body, headers={"content-type": "application/json"})
+    prefix = SYNTAX if status == 400 else "Failed to deserialize the JSON body into the target type: "
+    assert (response.status_code, response.text) == (status, prefix + detail)
+
+
+def test_gateway_request_as_a_complete_sequence_is_checked(gw: httpx.Client) -> None:
+    body = b'[["api_key","sk_' + b"A" * 43 + b'"],"/a","GET",null,null,["a"]]'
+    response = gw.post(CHECK, content=body, headers={"content-type": "application/json"})
+    assert (response.status_code, response.text) == (401, "Invalid API key")
+
+
+NUMBER_CASES = [
+    # serde_json's default features: a u64 significand scaled by a power of ten in f64 steps (de.rs
+    # f64_from_parts), which can differ from the correctly rounded value in the last digit
+    (b'{"resource":38382277801338158e-15}', "floating point `38.38227780133816`", 33),
+    # Rust's Display of an f64 never uses an exponent; serde adds ".0" to a whole number
+    (b'{"resource":1e20}', "floating point `100000000000000000000.0`", 16),
+    (b'{"resource":-18446744073709551616}', "floating point `-18446744073709552000.0`", 33),
+]
+
+
+@pytest.mark.parametrize(("body", "unexpected", "column"), NUMBER_CASES, ids=[b.decode() for b, _, _ in NUMBER_CASES])
+def test_gateway_number_read_as_serde_json_reads_it(
+    gw: httpx.Client, body: bytes, unexpected: str, column: int
+) -> None:
+    response = gw.post(CHECK, content=body, headers={"content-type": "application/json"})
+    detail = f"resource: invalid type: {unexpected}, expected a string at line 1 column {column}"
+    assert (response.status_code, response.text) == (
+        422,
+        "Failed to deserialize the JSON body into the target type: " + detail,
+    )

@@ -10,6 +10,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from ..domain.gateway import AuthzCheckRequest
@@ -24,6 +25,7 @@ from .serde_syntax import (
     EXPECTED_OBJECT_END,
     EXPECTED_VALUE,
     KEY_NOT_STRING,
+    TRAILING_CHARACTERS,
     TRAILING_COMMA,
     WS,
     Json,
@@ -152,16 +154,12 @@ class _Reader:
             self.json.peek_fail(EOF_VALUE)
         if c == _OPEN_BRACE:
             self.in_object = True
-            return self._object()
+            return _request(self._object())
         if c == _OPEN_BRACKET:
-            self.json.pos += 1
-            if self.json.ws() == _CLOSE_BRACKET:
-                self.json.pos += 1
-                self._shape("", "invalid length 0, expected struct AuthzCheckRequest with 6 elements")
-            self._shape("", "invalid type: sequence, expected struct AuthzCheckRequest")
+            return _request(dict(zip(_FIELDS, self._sequence("", _FIELDS, "struct AuthzCheckRequest"), strict=True)))
         self._wrong_type("", self.json.unexpected(), "struct AuthzCheckRequest")
 
-    def _object(self) -> AuthzCheckRequest:
+    def _object(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for key in self._keys(""):
             if key not in _FIELDS:
@@ -170,29 +168,48 @@ class _Reader:
             if key in values:
                 self._refuse_key(SHAPE, f"duplicate field `{key}`")
             self._colon("")
-            values[key] = self._field(key)
+            values[key] = self._field(key, key)
         for name in _REQUIRED:
             if name not in values:
                 self._shape("", f"missing field `{name}`")
-        principal_type, principal_value = values["principal"]
-        return AuthzCheckRequest(
-            principal_type=principal_type,
-            principal_value=principal_value,
-            resource=values["resource"],
-            method=values["method"],
-            client_ip=values.get("client_ip"),
-            user_agent=values.get("user_agent"),
-            required_permissions=values.get("required_permissions"),
-        )
+        return values
 
-    def _field(self, key: str) -> Any:
+    def _sequence(self, base: str, fields: tuple[str, ...], name: str) -> list[Any]:
+        """A struct given as a JSON array (the derived ``visit_seq``): its fields in order, then serde_json's
+        ``end_seq``. A missing element is ``invalid length``, placed after the ``]`` that ``end_seq`` ate."""
+        self.json.pos += 1
+        values: list[Any] = []
+        for index, field in enumerate(fields):
+            self.path = base  # has_next_element runs before the element's tracked seed
+            c = self.json.ws()
+            if c is None:
+                self.json.peek_fail(EOF_LIST)
+            if c == _CLOSE_BRACKET:
+                self.json.pos += 1
+                self._shape(base, f"invalid length {index}, expected {name} with {len(fields)} elements")
+            if index:
+                self._comma(EXPECTED_LIST_END, _CLOSE_BRACKET)
+            values.append(self._field(field, f"{base}[{index}]"))
+        self.path = base
+        c = self.json.ws()
+        if c == _COMMA:
+            self.json.pos += 1
+            self.json.peek_fail(TRAILING_COMMA if self.json.ws() == _CLOSE_BRACKET else TRAILING_CHARACTERS)
+        if c != _CLOSE_BRACKET:
+            self.json.peek_fail(EOF_LIST if c is None else TRAILING_CHARACTERS)
+        self.json.pos += 1
+        return values
+
+    def _field(self, key: str, path: str) -> Any:
         if key == "principal":
-            return self._principal(key)
+            return self._principal(path)
+        if key == "type":
+            return self._principal_type(path)
         if key == "required_permissions":
-            return self._permissions(key)
-        if key in ("client_ip", "user_agent") and self._null(key):
+            return self._permissions(path)
+        if key in ("client_ip", "user_agent") and self._null(path):
             return None
-        return self._string(key, "a string")
+        return self._string(path, "a string")
 
     def _null(self, path: str) -> bool:
         """``deserialize_option``: a ``null`` is read (its literal checked), anything else is left for the value."""
@@ -251,6 +268,9 @@ class _Reader:
         c = self.json.ws()
         if c is None:
             self.json.peek_fail(EOF_VALUE)
+        if c == _OPEN_BRACKET:
+            principal_type, value = self._sequence(base, _PRINCIPAL_FIELDS, "struct AuthzPrincipal")
+            return principal_type, value
         if c != _OPEN_BRACE:
             self._wrong_type(base, self.json.unexpected(), "struct AuthzPrincipal")
         seen: dict[str, str] = {}
@@ -261,10 +281,7 @@ class _Reader:
             if key in seen:
                 self._refuse_key(SHAPE, f"{base}: duplicate field `{key}`")
             self._colon(base)
-            if key == "type":
-                seen[key] = self._principal_type(f"{base}.type")
-            else:
-                seen[key] = self._string(f"{base}.value", "a string")
+            seen[key] = self._field(key, f"{base}.{key}")
         for name in _PRINCIPAL_FIELDS:
             if name not in seen:
                 self._shape(base, f"missing field `{name}`")
@@ -348,6 +365,19 @@ class _Reader:
         self._shape(path, f"invalid type: {_unexpected(value)}, expected {expected}")
 
 
+def _request(values: dict[str, Any]) -> AuthzCheckRequest:
+    principal_type, principal_value = values["principal"]
+    return AuthzCheckRequest(
+        principal_type=principal_type,
+        principal_value=principal_value,
+        resource=values["resource"],
+        method=values["method"],
+        client_ip=values.get("client_ip"),
+        user_agent=values.get("user_agent"),
+        required_permissions=values.get("required_permissions"),
+    )
+
+
 def _fail(which: Rule, json_: Json, message: str) -> NoReturn:
     """Raise ``which`` with serde's ``<message> at line L column C`` where the reader stands."""
     which.deny(detail=f"{message} at {position(json_.data, json_.pos)}")
@@ -362,7 +392,9 @@ def _unexpected(value: Any) -> str:
     if isinstance(value, int):
         return f"integer `{value}`"
     if isinstance(value, float):
-        return f"floating point `{repr(value).replace('e+', 'e')}`"
+        # Rust's Display: the shortest round-trip digits, never an exponent; serde adds ".0" to a whole number
+        digits = format(Decimal(repr(value)), "f")
+        return f"floating point `{digits if '.' in digits else digits + '.0'}`"
     if isinstance(value, str):
         return f"string {json.dumps(value, ensure_ascii=False)}"
     return "sequence" if isinstance(value, list) else "map"

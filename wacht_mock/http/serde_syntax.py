@@ -8,6 +8,7 @@ peeked at, ``peek_position`` (one further, capped at the end); both count UTF-8 
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, NoReturn
 
@@ -38,7 +39,11 @@ _HEX = re.compile(b"[0-9a-fA-F]{4}")
 _SIMPLE_ESCAPES = {b'"'[0]: b'"', b"\\"[0]: b"\\", b"/"[0]: b"/", b"b"[0]: b"\b", b"f"[0]: b"\f"}
 _SIMPLE_ESCAPES |= {b"n"[0]: b"\n", b"r"[0]: b"\r", b"t"[0]: b"\t"}
 _DIGITS = frozenset(b"0123456789")
+_ZERO, _DOT, _PLUS, _MINUS = b"0.+-"
+_EXPONENT = frozenset(b"eE")
 _I32_MAX = 2**31 - 1
+_U64_MAX = 2**64 - 1
+_POW10 = tuple(float(f"1e{k}") for k in range(309))  # serde_json's POW10 table: 1e0 ..= 1e308
 
 
 class JsonSyntax(Exception):
@@ -48,6 +53,13 @@ class JsonSyntax(Exception):
         super().__init__(message)
         self.message = message
         self.index = index
+
+
+def _integer(positive: bool, significand: int) -> int | float:
+    """``parse_number``'s integer: a u64, or its negation as an i64 (``-0`` and below i64 as floats)."""
+    if positive:
+        return significand
+    return -significand if 0 < significand <= 2**63 else -float(significand)
 
 
 def position(data: bytes, index: int) -> str:
@@ -120,33 +132,56 @@ class Json:
             self.pos += 1
 
     def number(self) -> int | float:
-        """``parse_integer`` / ``parse_decimal`` / ``parse_exponent`` from a ``-`` or digit, with their errors.
-        The value (integers as u64/i64, else f64, ``-0`` a float) is Python's correctly rounded reading."""
-        start = self.pos
-        if self.peek() == b"-"[0]:
+        """``parse_integer`` and what follows it (``parse_long_integer``, ``parse_decimal``, ``parse_exponent``)
+        from a ``-`` or digit: their errors, and the value as serde_json's default features compute it (u64 or
+        i64, else an f64 from a u64 significand and a power of ten; ``-0`` is a float)."""
+        positive = self.peek() != _MINUS
+        if not positive:
             self.pos += 1
         first = self._next()
         if first is None:
             self.fail(EOF_VALUE)
         if first not in _DIGITS:
             self.fail(INVALID_NUMBER)
-        if first == b"0"[0] and self.peek() in _DIGITS:
+        if first == _ZERO and self.peek() in _DIGITS:
             self.peek_fail(INVALID_NUMBER)
-        self._digits()
-        integral = self.pos
-        if self.peek() == b"."[0]:
+        significand, exponent = self._significand(first - 48)  # integer digits past u64 only scale it
+        integer = exponent == 0
+        if self.peek() == _DOT:
+            integer = False
             self.pos += 1
             if self.peek() not in _DIGITS:
                 self.peek_fail(EOF_VALUE if self.peek() is None else INVALID_NUMBER)
-            self._digits()
-        if self.peek() in (b"e"[0], b"E"[0]):
-            self._exponent(any(d not in b"0-." for d in self.data[start : self.pos]))
-        return self._value(self.data[start : self.pos].decode("ascii"), self.pos == integral)
+            before = self.pos
+            significand, dropped = self._significand(significand)  # decimals past u64 are ignored
+            exponent -= self.pos - before - dropped
+        if self.peek() in _EXPONENT:
+            exp = self._exponent(significand)
+            if exp is None:
+                return 0.0 if positive else -0.0
+            return self._f64(positive, significand, max(-(2**31), min(_I32_MAX, exponent + exp)))
+        if integer:
+            return _integer(positive, significand)
+        return self._f64(positive, significand, exponent)
 
-    def _exponent(self, nonzero: bool) -> None:
+    def _significand(self, significand: int) -> tuple[int, int]:
+        """Digits added to a u64 significand until one would overflow it; the digits after that are only
+        counted. Returns the significand and that count."""
+        dropped = 0
+        while (c := self.peek()) in _DIGITS:
+            assert c is not None
+            self.pos += 1
+            if dropped or significand * 10 + c - 48 > _U64_MAX:
+                dropped += 1
+            else:
+                significand = significand * 10 + c - 48
+        return significand, dropped
+
+    def _exponent(self, significand: int) -> int | None:
+        """The signed exponent after ``e``/``E``; None when it overflows i32 towards zero (the value is ±0)."""
         self.pos += 1
-        positive = self.peek() != b"-"[0]
-        if self.peek() in (b"+"[0], b"-"[0]):
+        sign = self.peek()
+        if sign in (_PLUS, _MINUS):
             self.pos += 1
         first = self._next()
         if first is None:
@@ -159,22 +194,30 @@ class Json:
             self.pos += 1
             exp = exp * 10 + c - 48
             if exp > _I32_MAX:  # parse_exponent_overflow: infinity refused at once, zero read to the end
-                if nonzero and positive:
+                if significand and sign != _MINUS:
                     self.fail(OUT_OF_RANGE)
                 self._digits()
-                return
+                return None
+        return -exp if sign == _MINUS else exp
 
-    def _value(self, text: str, integer: bool) -> int | float:
-        if integer:
-            n = int(text)
-            if n == 0 and text.startswith("-"):
-                return -0.0
-            if -(2**63) <= n < 2**64:
-                return n
-        value = float(text)
-        if value in (float("inf"), float("-inf")):
-            self.fail(OUT_OF_RANGE)
-        return value
+    def _f64(self, positive: bool, significand: int, exponent: int) -> float:
+        """``f64_from_parts`` (without the ``float_roundtrip`` feature): scale by a power of ten in f64 steps."""
+        f = float(significand)
+        while abs(exponent) >= len(_POW10):
+            if f == 0.0:
+                break
+            if exponent >= 0:
+                self.fail(OUT_OF_RANGE)
+            f /= 1e308
+            exponent += 308
+        else:
+            if exponent >= 0:
+                f *= _POW10[exponent]
+                if math.isinf(f):
+                    self.fail(OUT_OF_RANGE)
+            else:
+                f /= _POW10[-exponent]
+        return f if positive else -f
 
     def string(self) -> str:
         """``parse_str`` from the opening quote: escapes decoded as met, UTF-8 checked at the closing quote."""
