@@ -76,29 +76,33 @@ def test_gateway_shape_error_before_a_later_syntax_error_is_422(gw: httpx.Client
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        # production's texts carry the field's path ("resource: ..."; divergence gateway-syntax-error-details)
+        # serde_path_to_error puts the field's path first; serde_json checks UTF-8 at the closing quote
         pytest.param(
-            b'{"resource":"\\ud800","foo":1}', "unexpected end of hex escape at line 1 column 20", id="lone-leading"
+            b'{"resource":"\\ud800","foo":1}',
+            "resource: unexpected end of hex escape at line 1 column 20",
+            id="lone-leading",
         ),
         pytest.param(
             b'{"resource":"\\udc00x","foo":1}',
-            "lone leading surrogate in hex escape at line 1 column 19",
+            "resource: lone leading surrogate in hex escape at line 1 column 19",
             id="trailing",
         ),
         pytest.param(
             b'{"resource":"\\ud800\\u0041","foo":1}',
-            "lone leading surrogate in hex escape at line 1 column 25",
+            "resource: lone leading surrogate in hex escape at line 1 column 25",
             id="leading-then-not-trailing",
         ),
-        pytest.param(b'{"resource":"a\xffb","foo":1}', "invalid unicode code point at line 1 column 15", id="raw-byte"),
+        pytest.param(
+            b'{"resource":"a\xffb","foo":1}', "resource: invalid unicode code point at line 1 column 17", id="raw-byte"
+        ),
         pytest.param(
             b'{"resource":"\\ud800\xff","foo":1}',
-            "unexpected end of hex escape at line 1 column 20",
+            "resource: unexpected end of hex escape at line 1 column 20",
             id="lone-then-raw",
         ),
         pytest.param(
             b'{"resource":"\\ud83d\\ude00\xff","foo":1}',
-            "invalid unicode code point at line 1 column 26",
+            "resource: invalid unicode code point at line 1 column 27",
             id="pair-then-raw-byte",
         ),
         pytest.param(b'{"resource":"/a" "method":5}', "expected `,` or `}` at line 1 column 18", id="syntax-then-type"),

@@ -1,7 +1,7 @@
-"""serde_json (1.0.140) as production reads JSON: the values it refuses (``strict_loads``), and the gateway's
-``AuthzCheckRequest`` read field by field with serde's error texts — unknown or duplicate field, unknown variant,
-wrong type, missing field — with their path, line and column (backend-behaviour.md §9.1). Syntax errors keep
-axum's prefix and serde's wording as closely as Python's parser allows (see divergences.yaml).
+"""serde_json (1.0.140) as production reads JSON: the values it refuses (``STRICT``, for the backend's reader),
+and the gateway's ``AuthzCheckRequest`` read byte by byte with serde's error texts — syntax errors (through
+serde_path_to_error, so with the path reached), unknown or duplicate field, unknown variant, wrong type, missing
+field — with their line and column (backend-behaviour.md §9.1).
 """
 
 from __future__ import annotations
@@ -10,17 +10,37 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from ..domain.gateway import AuthzCheckRequest
 from ..errors import VendorError
 from ..rules import Rule, rule
-from .json_scan import ScanError, blank_deep, skip_value, skip_ws
-from .serde_syntax import RAW_BYTE, lone_surrogate, raw_byte_in_string, syntax_detail, where
+from .serde_syntax import (
+    EOF_LIST,
+    EOF_OBJECT,
+    EOF_VALUE,
+    EXPECTED_COLON,
+    EXPECTED_LIST_END,
+    EXPECTED_OBJECT_END,
+    EXPECTED_VALUE,
+    KEY_NOT_STRING,
+    TRAILING_CHARACTERS,
+    TRAILING_COMMA,
+    WS,
+    Json,
+    JsonSyntax,
+    position,
+)
 
 _AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
 
-SYNTAX = rule("gateway.http.json_syntax", _AXUM, 400, "Failed to parse the request body as JSON: {detail}")
+SYNTAX = rule(
+    "gateway.http.json_syntax",
+    _AXUM + " + serde_json 1.0.140 src/de.rs, src/read.rs + serde_path_to_error src/de.rs (the path before it)",
+    400,
+    "Failed to parse the request body as JSON: {detail}",
+)
 SHAPE = rule(
     "gateway.http.json_shape", _AXUM, 422, "Failed to deserialize the JSON body into the target type: {detail}"
 )
@@ -49,7 +69,6 @@ _FIELDS = ("principal", "resource", "method", "client_ip", "user_agent", "requir
 _REQUIRED = ("principal", "resource", "method")
 _PRINCIPAL_FIELDS = ("type", "value")
 _TYPES = ("api_key", "oauth_access_token")
-_WS = " \t\n\r"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -83,23 +102,8 @@ def _serde_int(text: str) -> int | float:
 STRICT = json.JSONDecoder(  # serde_json's reading of a shallow value
     parse_constant=_no_constants, parse_float=_finite_float, parse_int=_serde_int
 )
-
-
-def strict_loads(text: str) -> Any:
-    """The first JSON value of ``text`` (serde_json under axum 0.8.1 never looks past it) with serde_json's
-    refusals: no NaN/Infinity, no number overflowing f64, no lone surrogate escape; ``-0`` is a float. The value
-    must be shallow (see ``json_scan``). Raises ValueError (a ``JSONDecodeError`` with a position where Python
-    knows it)."""
-    data, _ = STRICT.raw_decode(text, skip_ws(text, 0))
-    if has_lone_surrogates(data):
-        raise ValueError("lone surrogate escape")
-    return data
-
-
-# Outside an object body, a container nested deeper than principal.type's object is where serde stops with an
-# error on its opening (every such place expects a string or unit), so its inside is never read.
-_GATEWAY_READ_DEPTH = 3
-_NUMBER_GOES_ON = frozenset("0123456789.eE")  # a number serde would keep reading (and refuse) after Python stops
+_OPEN_BRACE, _CLOSE_BRACE, _OPEN_BRACKET, _CLOSE_BRACKET = b"{}[]"
+_QUOTE, _COLON, _COMMA, _N = b'":,n'
 
 
 def read_authz_request(raw: bytes) -> AuthzCheckRequest:
@@ -108,268 +112,275 @@ def read_authz_request(raw: bytes) -> AuthzCheckRequest:
     An object body is read in one pass, in text order, and the first error met is the answer (serde_json
     1.0.140 ``MapAccess::next_key_seed`` reads a key, the derived field visitor refuses an unknown one at once,
     and only then does ``next_value_seed`` read the colon and the value): an unknown field is 422 whatever its
-    value holds, and a shape error in a known field wins over a syntax error after it."""
-    text = raw.decode("utf-8", "surrogateescape")
-    start = skip_ws(text, 0)
-    if text.startswith("{", start):
-        reader = _Reader(text)
-        try:
-            request = reader.request(start)
-        except VendorError as exc:
-            if exc.status == 422:
-                SEQUENTIAL.applied()  # the read stopped here: nothing after it (a syntax error) counts
-            raise
-        if text[reader.pos :].strip(_WS):
-            TRAILING_DATA_IGNORED.applied()
-    else:
-        request = _not_an_object(text)
+    value holds, and a shape error in a known field wins over a syntax error after it. A syntax error carries
+    the path serde_path_to_error had reached (see ``_Reader``)."""
+    reader = _Reader(raw)
+    try:
+        request = reader.request()
+    except JsonSyntax as exc:
+        message = f"{reader.path}: {exc.message}" if reader.path else exc.message
+        SYNTAX.deny(detail=f"{message} at {position(raw, exc.index)}")
+    except VendorError as exc:
+        if exc.status == 422 and reader.in_object:
+            SEQUENTIAL.applied()  # the read stopped here: nothing after it (a syntax error) counts
+        raise
+    if raw[reader.json.pos :].strip(WS):
+        TRAILING_DATA_IGNORED.applied()
     SYNTAX.allow()
     SHAPE.allow()
     UNKNOWN_FIELDS.allow()
     return request
 
 
-def _not_an_object(text: str) -> NoReturn:
-    """A body that is not a JSON object: a syntax error, or serde's refusal of the value for the struct."""
-    scan = blank_deep(text, _GATEWAY_READ_DEPTH)
-    bad_byte = RAW_BYTE.search(scan, 0, _first_value_end(text))
-    if bad_byte is not None:
-        prefix = text[: bad_byte.start()]
-        _fail(SYNTAX, prefix + " ", len(prefix) + 1, "invalid unicode code point")
-    data = _whole_value(text, scan)
-    end = len(text.rstrip(_WS))
-    if isinstance(data, list) and not data:
-        _fail(SHAPE, text, end, "invalid length 0, expected struct AuthzCheckRequest with 6 elements")
-    _fail(SHAPE, text, end, f"invalid type: {_unexpected(data)}, expected struct AuthzCheckRequest")
-
-
-def _whole_value(text: str, scan: str) -> Any:
-    """The first value of ``scan`` (``text`` with what serde never reads blanked), or the syntax rejection."""
-    try:
-        return strict_loads(scan)
-    except json.JSONDecodeError as exc:
-        SYNTAX.deny(detail=syntax_detail(text, exc))
-    except ValueError:
-        SYNTAX.deny(detail=f"expected value at {where(text, len(text.rstrip(_WS)) - 1)}")
-
-
-def _first_value_end(text: str) -> int:
-    """Where the first JSON value ends (the whole text if its structure breaks): serde_json never reads past it,
-    so an invalid byte after it is never seen (axum 0.8.1 calls no ``Deserializer::end()``)."""
-    try:
-        return skip_value(text, 0)
-    except ScanError:
-        return len(text)
-
-
 class _Reader:
-    """Reads an object body as serde does, in one pass: each key, then (for a known one) its colon and value.
+    """Reads a body as serde does, in one pass: each key, then (for a known one) its colon and value.
 
-    ``pos`` is just past the last value read. A container where a string or unit is expected is refused on its
-    opening without being read, so nothing here ever descends more than three levels."""
+    ``path`` is what serde_path_to_error (0.1.x, src/de.rs) would name if serde_json raised a syntax error now:
+    the field whose value is being read (``resource``, ``required_permissions[0]``, ``principal.type.api_key``
+    inside the enum's variant); the enclosing map while its colon is read (``MapAccess::next_value_seed`` fails
+    before the tracked seed runs); and while a key or the comma and brace around it is read, the enclosing map
+    plus an unknown segment (``next_key_seed`` has captured no key): ``principal.?``, nothing at the top level
+    (a path of unknown segments only is not written). A container where a string or unit is expected is refused on
+    its opening without being read, so nothing here ever descends more than three levels."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
+    def __init__(self, data: bytes) -> None:
+        self.json = Json(data)
+        self.path = ""
+        self.in_object = False
 
-    def request(self, start: int) -> AuthzCheckRequest:
+    def request(self) -> AuthzCheckRequest:
+        c = self.json.ws()
+        if c is None:
+            self.json.peek_fail(EOF_VALUE)
+        if c == _OPEN_BRACE:
+            self.in_object = True
+            return _request(self._object())
+        if c == _OPEN_BRACKET:
+            return _request(dict(zip(_FIELDS, self._sequence("", _FIELDS, "struct AuthzCheckRequest"), strict=True)))
+        self._wrong_type("", self.json.unexpected(), "struct AuthzCheckRequest")
+
+    def _object(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for key, key_end in self._keys(start):
+        for key in self._keys(""):
             if key not in _FIELDS:
                 expected = ", ".join(f"`{f}`" for f in _FIELDS)
-                message = f"{key}: unknown field `{key}`, expected one of {expected}"
-                _fail(UNKNOWN_FIELDS, self.text, self._skip(key_end), message)
+                self._refuse_key(UNKNOWN_FIELDS, f"{key}: unknown field `{key}`, expected one of {expected}")
             if key in values:
-                self._shape("", f"duplicate field `{key}`", self._skip(key_end))
-            values[key] = self._field(key, self._colon(key_end))
+                self._refuse_key(SHAPE, f"duplicate field `{key}`")
+            self._colon("")
+            values[key] = self._field(key, key)
         for name in _REQUIRED:
             if name not in values:
-                self._shape("", f"missing field `{name}`", self.pos)
-        principal_type, principal_value = values["principal"]
-        return AuthzCheckRequest(
-            principal_type=principal_type,
-            principal_value=principal_value,
-            resource=values["resource"],
-            method=values["method"],
-            client_ip=values.get("client_ip"),
-            user_agent=values.get("user_agent"),
-            required_permissions=values.get("required_permissions"),
-        )
+                self._shape("", f"missing field `{name}`")
+        return values
 
-    def _field(self, key: str, start: int) -> Any:
+    def _sequence(self, base: str, fields: tuple[str, ...], name: str) -> list[Any]:
+        """A struct given as a JSON array (the derived ``visit_seq``): its fields in order, then serde_json's
+        ``end_seq``. A missing element is ``invalid length``, placed after the ``]`` that ``end_seq`` ate."""
+        self.json.pos += 1
+        values: list[Any] = []
+        for index, field in enumerate(fields):
+            self.path = base  # has_next_element runs before the element's tracked seed
+            c = self.json.ws()
+            if c is None:
+                self.json.peek_fail(EOF_LIST)
+            if c == _CLOSE_BRACKET:
+                self.json.pos += 1
+                self._shape(base, f"invalid length {index}, expected {name} with {len(fields)} elements")
+            if index:
+                self._comma(EXPECTED_LIST_END, _CLOSE_BRACKET)
+            values.append(self._field(field, f"{base}[{index}]"))
+        self.path = base
+        c = self.json.ws()
+        if c == _COMMA:
+            self.json.pos += 1
+            self.json.peek_fail(TRAILING_COMMA if self.json.ws() == _CLOSE_BRACKET else TRAILING_CHARACTERS)
+        if c != _CLOSE_BRACKET:
+            self.json.peek_fail(EOF_LIST if c is None else TRAILING_CHARACTERS)
+        self.json.pos += 1
+        return values
+
+    def _field(self, key: str, path: str) -> Any:
         if key == "principal":
-            return self._principal(start)
+            return self._principal(path)
+        if key == "type":
+            return self._principal_type(path)
         if key == "required_permissions":
-            return self._permissions(key, start)
-        return self._string(key, start, optional=key in ("client_ip", "user_agent"))
-
-    def _string(self, path: str, start: int, *, optional: bool) -> str | None:
-        value, end = self._scalar(path, start, "a string")
-        if value is None and optional:
+            return self._permissions(path)
+        if key in ("client_ip", "user_agent") and self._null(path):
             return None
-        if not isinstance(value, str):
-            self._wrong_type(path, value, "a string", start, end)
-        return value
+        return self._string(path, "a string")
 
-    def _permissions(self, key: str, start: int) -> list[str] | None:
-        if not self.text.startswith("[", start):
-            value, end = self._scalar(key, start, "a sequence")
-            if value is not None:
-                self._wrong_type(key, value, "a sequence", start, end)
+    def _null(self, path: str) -> bool:
+        """``deserialize_option``: a ``null`` is read (its literal checked), anything else is left for the value."""
+        self.path = path
+        if self.json.ws() != _N:
+            return False
+        self.json.pos += 1
+        self.json.ident(b"ull")
+        return True
+
+    def _string(self, path: str, expected: str) -> str:
+        """``deserialize_str``: a string, or the wrong value read whole (its syntax first) and refused."""
+        self.path = path
+        c = self.json.ws()
+        if c is None:
+            self.json.peek_fail(EOF_VALUE)
+        if c == _QUOTE:
+            return self.json.string()
+        self._wrong_type(path, self.json.unexpected(), expected)
+
+    def _permissions(self, key: str) -> list[str] | None:
+        if self._null(key):
             return None
+        c = self.json.ws()
+        if c is None:
+            self.json.peek_fail(EOF_VALUE)
+        if c != _OPEN_BRACKET:
+            self._wrong_type(key, self.json.unexpected(), "a sequence")
+        self.json.pos += 1
         items: list[str] = []
-        i = self._skip(start + 1)
-        if self.text.startswith("]", i):
-            self.pos = i + 1
-            return items
         while True:
-            item = self._string(f"{key}[{len(items)}]", i, optional=False)
-            assert item is not None
-            items.append(item)
-            i = self._skip(self.pos)
-            if self.text.startswith(",", i):
-                i = self._skip(i + 1)
-            elif self.text.startswith("]", i):
-                self.pos = i + 1
+            self.path = key  # has_next_element runs before the element's tracked seed
+            c = self.json.ws()
+            if c is None:
+                self.json.peek_fail(EOF_LIST)
+            if c == _CLOSE_BRACKET:
+                self.json.pos += 1
                 return items
-            else:
-                self._syntax()
+            if items:
+                self._comma(EXPECTED_LIST_END, _CLOSE_BRACKET)
+            items.append(self._string(f"{key}[{len(items)}]", "a string"))
 
-    def _principal(self, start: int) -> tuple[str, str]:
-        if not self.text.startswith("{", start):
-            value, end = self._scalar("principal", start, "struct AuthzPrincipal")
-            self._wrong_type("principal", value, "struct AuthzPrincipal", start, end)
+    def _comma(self, expected: str, close: int) -> None:
+        """The ``,`` before a further element or key (``has_next_element`` / ``has_next_key``)."""
+        if self.json.peek() != _COMMA:
+            self.json.peek_fail(expected)
+        self.json.pos += 1
+        c = self.json.ws()
+        if c is None:
+            self.json.peek_fail(EOF_VALUE)
+        if c == close:
+            self.json.peek_fail(TRAILING_COMMA)
+
+    def _principal(self, base: str) -> tuple[str, str]:
+        self.path = base
+        c = self.json.ws()
+        if c is None:
+            self.json.peek_fail(EOF_VALUE)
+        if c == _OPEN_BRACKET:
+            principal_type, value = self._sequence(base, _PRINCIPAL_FIELDS, "struct AuthzPrincipal")
+            return principal_type, value
+        if c != _OPEN_BRACE:
+            self._wrong_type(base, self.json.unexpected(), "struct AuthzPrincipal")
         seen: dict[str, str] = {}
-        for key, key_end in self._keys(start):
+        for key in self._keys(base):
             if key not in _PRINCIPAL_FIELDS:
-                message = f"principal.{key}: unknown field `{key}`, expected `type` or `value`"
-                _fail(UNKNOWN_FIELDS, self.text, self._skip(key_end), message)
+                message = f"{base}.{key}: unknown field `{key}`, expected `type` or `value`"
+                self._refuse_key(UNKNOWN_FIELDS, message)
             if key in seen:
-                self._shape("principal", f"duplicate field `{key}`", self._skip(key_end))
-            value_start = self._colon(key_end)
-            if key == "type":
-                seen[key] = self._principal_type(value_start)
-            else:
-                value = self._string("principal.value", value_start, optional=False)
-                assert value is not None
-                seen[key] = value
+                self._refuse_key(SHAPE, f"{base}: duplicate field `{key}`")
+            self._colon(base)
+            seen[key] = self._field(key, f"{base}.{key}")
         for name in _PRINCIPAL_FIELDS:
             if name not in seen:
-                self._shape("principal", f"missing field `{name}`", self.pos)
+                self._shape(base, f"missing field `{name}`")
         return seen["type"], seen["value"]
 
-    def _principal_type(self, start: int) -> str:
-        # serde's externally tagged enum: a string names the variant; {"api_key": null} does too.
-        if self.text.startswith("{", start):
-            return self._principal_type_object(start)
-        if start >= len(self.text):
-            self._syntax()
-        if not self.text.startswith('"', start):
-            _fail(SYNTAX, self.text, start + 1, "principal.type: expected value")
-        name, end = self._decode(start)
-        self._variant(name, end)
-        return str(name)
+    def _principal_type(self, path: str) -> str:
+        """serde's externally tagged enum (serde_json ``deserialize_enum``): a string names the variant, and so
+        does ``{"<variant>": null}``; anything else is serde_json's syntax error ``expected value``."""
+        self.path = path
+        c = self.json.ws()
+        if c is None:
+            self.json.peek_fail(EOF_VALUE)
+        if c == _OPEN_BRACE:
+            self.json.pos += 1
+            name = self._variant(path, self._string(path, "variant identifier"))
+            self._colon(path)  # VariantAccess::variant_seed reads the colon
+            if not self._null(f"{path}.{name}"):  # unit_variant, under the variant's own segment
+                self._unit(f"{path}.{name}")
+            self.path = path
+            c = self.json.ws()
+            if c != _CLOSE_BRACE:
+                self.json.fail(EOF_OBJECT if c is None else EXPECTED_VALUE)
+            self.json.pos += 1
+            return name
+        if c != _QUOTE:
+            self.json.peek_fail(EXPECTED_VALUE)
+        return self._variant(path, self.json.string())
 
-    def _principal_type_object(self, start: int) -> str:
-        """``{"<variant>": null}``: one member, a known variant, a null (unit) value."""
-        i = self._skip(start + 1)
-        if self.text.startswith("}", i):
-            _fail(SYNTAX, self.text, i + 1, "principal.type: expected value")
-        if not self.text.startswith('"', i):
-            self._syntax()
-        variant, key_end = self._decode(i)
-        self._variant(variant, key_end)
-        value_start = self._colon(key_end)
-        value, value_end = self._scalar(f"principal.type.{variant}", value_start, "unit")
-        if value is not None:
-            self._wrong_type(f"principal.type.{variant}", value, "unit", value_start, value_end)
-        after = self._skip(value_end)
-        if self.text.startswith("}", after):
-            self.pos = after + 1
-            return str(variant)
-        if after >= len(self.text):
-            self._syntax()
-        _fail(SYNTAX, self.text, after, "principal.type: expected value")
+    def _unit(self, path: str) -> NoReturn:
+        if self.json.ws() is None:
+            self.json.peek_fail(EOF_VALUE)
+        self._wrong_type(path, self.json.unexpected(), "unit")
 
-    def _variant(self, name: Any, end: int) -> None:
+    def _variant(self, path: str, name: str) -> str:
         if name not in _TYPES:
-            message = f"principal.type: unknown variant `{name}`, expected `api_key` or `oauth_access_token`"
-            _fail(PRINCIPAL_TYPE, self.text, end, message)
+            message = f"{path}: unknown variant `{name}`, expected `api_key` or `oauth_access_token`"
+            _fail(PRINCIPAL_TYPE, self.json, message)
         PRINCIPAL_TYPE.allow()
+        return name
 
-    def _keys(self, start: int) -> Iterator[tuple[str, int]]:
-        """Each key of the object opening at ``start`` and the index past it; the caller reads the value (leaving
-        ``pos`` past it) before asking for the next. Afterwards ``pos`` is just past the ``}``."""
-        i = self._skip(start + 1)
-        if self.text.startswith("}", i):
-            self.pos = i + 1
-            return
+    def _keys(self, parent: str) -> Iterator[str]:
+        """Each key of the object opening at the read position; the caller reads the value before asking for the
+        next. Afterwards the read position is just past the ``}`` (``end_map`` eats it)."""
+        self.json.pos += 1
+        first = True
         while True:
-            if not self.text.startswith('"', i):
-                self._syntax()
-            key, key_end = self._decode(i)
-            yield str(key), key_end
-            i = self._skip(self.pos)
-            if self.text.startswith(",", i):
-                i = self._skip(i + 1)
-            elif self.text.startswith("}", i):
-                self.pos = i + 1
+            self.path = f"{parent}.?" if parent else ""
+            c = self.json.ws()
+            if c is None:
+                self.json.peek_fail(EOF_OBJECT)
+            if c == _CLOSE_BRACE:
+                self.json.pos += 1
                 return
-            else:
-                self._syntax()
+            if not first:
+                self._comma(EXPECTED_OBJECT_END, _CLOSE_BRACE)
+            if self.json.peek() != _QUOTE:
+                self.json.peek_fail(KEY_NOT_STRING)
+            first = False
+            yield self.json.string()
 
-    def _colon(self, key_end: int) -> int:
-        i = self._skip(key_end)
-        if not self.text.startswith(":", i):
-            self._syntax()
-        return self._skip(i + 1)
+    def _colon(self, parent: str) -> None:
+        self.path = parent
+        c = self.json.ws()
+        if c is None:
+            self.json.peek_fail(EOF_OBJECT)
+        if c != _COLON:
+            self.json.peek_fail(EXPECTED_COLON)
+        self.json.pos += 1
 
-    def _scalar(self, path: str, start: int, expected: str) -> tuple[Any, int]:
-        """The value at ``start`` where no container is expected: a ``[`` or ``{`` is refused on sight."""
-        if self.text.startswith("[", start) or self.text.startswith("{", start):
-            self._wrong_type(path, [] if self.text[start] == "[" else {}, expected, start, start)
-        return self._decode(start)
+    def _refuse_key(self, which: Rule, message: str) -> NoReturn:
+        """A refusal by the struct's visitor right after a key: serde_json's ``end_map`` still runs (whitespace and
+        a closing brace are read) before ``fix_position`` places the error."""
+        if self.json.ws() == _CLOSE_BRACE:
+            self.json.pos += 1
+        _fail(which, self.json, message)
 
-    def _decode(self, start: int) -> tuple[Any, int]:
-        """A string or scalar as serde_json reads it (its refusals first, in reading order); ``pos`` goes past it."""
-        if self.text.startswith('"', start) and (bad := raw_byte_in_string(self.text, start)) is not None:
-            _fail(SYNTAX, self.text[:bad] + " ", bad + 1, "invalid unicode code point")
-        try:
-            value, end = STRICT.raw_decode(self.text, start)
-        except ValueError:
-            self._syntax()
-        if isinstance(value, str) and (lone := lone_surrogate(self.text, start, end)) is not None:
-            _fail(SYNTAX, self.text, lone[0], lone[1])
-        elif (
-            not isinstance(value, bool)
-            and isinstance(value, int | float)
-            and self.text[end : end + 1] in _NUMBER_GOES_ON
-        ):
-            self._syntax()
-        self.pos = end
-        return value, end
+    def _shape(self, path: str, message: str) -> NoReturn:
+        _fail(SHAPE, self.json, f"{path}: {message}" if path else message)
 
-    def _syntax(self) -> NoReturn:
-        """A syntax error where the reader stands: its text from Python's parse of the body (it fails at the same
-        place: everything before was read here with Python's parser)."""
-        _whole_value(self.text, blank_deep(self.text, _GATEWAY_READ_DEPTH))
-        SYNTAX.deny(detail=f"expected value at {where(self.text, self.pos)}")
-
-    def _shape(self, path: str, message: str, end: int) -> NoReturn:
-        _fail(SHAPE, self.text, end, f"{path}: {message}" if path else message)
-
-    def _wrong_type(self, path: str, value: Any, expected: str, start: int, end: int) -> NoReturn:
-        # serde_json reads a scalar before complaining about it, but only peeks at a ``[`` or ``{``.
-        read_to = start if isinstance(value, list | dict) else end
-        self._shape(path, f"invalid type: {_unexpected(value)}, expected {expected}", read_to)
-
-    def _skip(self, i: int) -> int:
-        return skip_ws(self.text, i)
+    def _wrong_type(self, path: str, value: Any, expected: str) -> NoReturn:
+        self._shape(path, f"invalid type: {_unexpected(value)}, expected {expected}")
 
 
-def _fail(which: Rule, text: str, end: int, message: str) -> NoReturn:
-    """Raise ``which`` with serde's ``<message> at line L column C``; ``end`` is just past the last byte read."""
-    which.deny(detail=f"{message} at {where(text, end - 1)}")
+def _request(values: dict[str, Any]) -> AuthzCheckRequest:
+    principal_type, principal_value = values["principal"]
+    return AuthzCheckRequest(
+        principal_type=principal_type,
+        principal_value=principal_value,
+        resource=values["resource"],
+        method=values["method"],
+        client_ip=values.get("client_ip"),
+        user_agent=values.get("user_agent"),
+        required_permissions=values.get("required_permissions"),
+    )
+
+
+def _fail(which: Rule, json_: Json, message: str) -> NoReturn:
+    """Raise ``which`` with serde's ``<message> at line L column C`` where the reader stands."""
+    which.deny(detail=f"{message} at {position(json_.data, json_.pos)}")
 
 
 def _unexpected(value: Any) -> str:
@@ -381,7 +392,9 @@ def _unexpected(value: Any) -> str:
     if isinstance(value, int):
         return f"integer `{value}`"
     if isinstance(value, float):
-        return f"floating point `{repr(value).replace('e+', 'e')}`"
+        # Rust's Display: the shortest round-trip digits, never an exponent; serde adds ".0" to a whole number
+        digits = format(Decimal(repr(value)), "f")
+        return f"floating point `{digits if '.' in digits else digits + '.0'}`"
     if isinstance(value, str):
         return f"string {json.dumps(value, ensure_ascii=False)}"
     return "sequence" if isinstance(value, list) else "map"

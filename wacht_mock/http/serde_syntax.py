@@ -1,116 +1,281 @@
-"""serde_json (1.0.140) syntax errors as the gateway's plain-text 400 shows them: the wording for the error Python's
-parser found, serde's own refusals inside a string (a raw invalid UTF-8 byte, a lone surrogate escape), and the
-``line L column C`` position (columns count UTF-8 bytes read).
+"""serde_json 1.0.140 reading JSON text byte by byte as the gateway's reader needs it: whitespace, strings,
+literals and numbers, with serde_json's syntax error texts and the position each one is reported at.
+
+serde_json reports an error at ``SliceRead::position`` (just past the last byte consumed) or, for a byte it only
+peeked at, ``peek_position`` (one further, capped at the end); both count UTF-8 bytes (src/read.rs
+``position_of_index``). Nothing here recurses: the gateway's reader only ever asks for scalars.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import re
+from typing import Any, NoReturn
 
-from .json_scan import WS
+EOF_VALUE = "EOF while parsing a value"
+EOF_STRING = "EOF while parsing a string"
+EOF_OBJECT = "EOF while parsing an object"
+EOF_LIST = "EOF while parsing a list"
+EXPECTED_COLON = "expected `:`"
+EXPECTED_LIST_END = "expected `,` or `]`"
+EXPECTED_OBJECT_END = "expected `,` or `}`"
+EXPECTED_IDENT = "expected ident"
+EXPECTED_VALUE = "expected value"
+INVALID_ESCAPE = "invalid escape"
+INVALID_NUMBER = "invalid number"
+OUT_OF_RANGE = "number out of range"
+INVALID_UNICODE = "invalid unicode code point"
+CONTROL = "control character (\\u0000-\\u001F) found while parsing a string"
+KEY_NOT_STRING = "key must be a string"
+LONE_SURROGATE = "lone leading surrogate in hex escape"
+TRAILING_COMMA = "trailing comma"
+TRAILING_CHARACTERS = "trailing characters"
+HEX_ESCAPE_END = "unexpected end of hex escape"
 
-RAW_BYTE = re.compile("[\udc80-\udcff]")  # an invalid UTF-8 byte, decoded with surrogateescape
-ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
-_STRING_STOP = re.compile('["\\\\\x00-\x1f\udc80-\udcff]')  # where a string's reader must look closer
-_LONE = "lone leading surrogate in hex escape"
+WS = b" \t\n\r"
+_NL = b"\n"
+_STRING_STOP = re.compile(b'["\\\\\x00-\x1f]')  # what makes serde's string reader stop (skip_to_escape)
+_HEX = re.compile(b"[0-9a-fA-F]{4}")
+_SIMPLE_ESCAPES = {b'"'[0]: b'"', b"\\"[0]: b"\\", b"/"[0]: b"/", b"b"[0]: b"\b", b"f"[0]: b"\f"}
+_SIMPLE_ESCAPES |= {b"n"[0]: b"\n", b"r"[0]: b"\r", b"t"[0]: b"\t"}
+_DIGITS = frozenset(b"0123456789")
+_ZERO, _DOT, _PLUS, _MINUS = b"0.+-"
+_EXPONENT = frozenset(b"eE")
+_I32_MAX = 2**31 - 1
+_U64_MAX = 2**64 - 1
+_POW10 = tuple(float(f"1e{k}") for k in range(309))  # serde_json's POW10 table: 1e0 ..= 1e308
 
 
-def raw_byte_in_string(text: str, start: int) -> int | None:
-    """serde_json validates a string's UTF-8 as it reads it: a raw invalid byte before the closing quote (and
-    before any bad escape) is its ``invalid unicode code point``: the index of that byte, or None."""
-    i = start + 1
-    while (stop := _STRING_STOP.search(text, i)) is not None:
-        i = stop.start()
-        if text[i] != "\\":
-            return i if RAW_BYTE.match(text[i]) else None  # or the closing quote, or a control character
-        escape = ESCAPE.match(text, i)
-        if escape is None or (escape.group(1) is None and escape.group(0)[1] not in '"\\/bfnrt'):
-            return None
-        pair = ESCAPE.match(text, escape.end())
-        if _surrogate(escape, 0xD800, 0xDBFF) and pair is not None and _surrogate(pair, 0xDC00, 0xDFFF):
-            i = pair.end()  # a surrogate pair: one character
-            continue
-        if _surrogate(escape, 0xD800, 0xDFFF):
-            return None  # a lone surrogate escape: serde's verdict on it (``lone_surrogate``) comes first
-        i = escape.end()
-    return None
+class JsonSyntax(Exception):
+    """A serde_json syntax error: its text and the read index its position is taken at."""
+
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.index = index
 
 
-def _surrogate(escape: re.Match[str] | None, low: int, high: int) -> bool:
-    unit = escape.group(1) if escape is not None else None
-    return unit is not None and low <= int(unit, 16) <= high
+def _integer(positive: bool, significand: int) -> int | float:
+    """``parse_number``'s integer: a u64, or its negation as an i64 (``-0`` and below i64 as floats)."""
+    if positive:
+        return significand
+    return -significand if 0 < significand <= 2**63 else -float(significand)
 
 
-def lone_surrogate(text: str, start: int, end: int) -> tuple[int, str] | None:
-    """serde_json's refusal of a lone surrogate escape in the string ``text[start:end]`` (``parse_unicode_escape``):
-    (the index just past what it had read, its message), or None."""
-    escapes = list(ESCAPE.finditer(text, start + 1, end - 1))
-    k = 0
-    while k < len(escapes):
-        unit = escapes[k].group(1)
-        n = int(unit, 16) if unit is not None else 0
+def position(data: bytes, index: int) -> str:
+    """serde_json's ``line L column C`` at read index ``index``: the column counts the bytes read on that line."""
+    start = data.rfind(_NL, 0, index) + 1
+    return f"line {data.count(_NL, 0, start) + 1} column {index - start}"
+
+
+class Json:
+    """A read position in a body, moved the way serde_json's ``Deserializer<SliceRead>`` moves it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def peek(self) -> int | None:
+        return self.data[self.pos] if self.pos < len(self.data) else None
+
+    def ws(self) -> int | None:
+        """``parse_whitespace``: skip whitespace, then peek."""
+        while self.pos < len(self.data) and self.data[self.pos] in WS:
+            self.pos += 1
+        return self.peek()
+
+    def fail(self, message: str) -> NoReturn:
+        """``Deserializer::error``: the position just past the last byte consumed."""
+        raise JsonSyntax(message, self.pos)
+
+    def peek_fail(self, message: str) -> NoReturn:
+        """``Deserializer::peek_error``: the peeked byte counts as read."""
+        raise JsonSyntax(message, min(len(self.data), self.pos + 1))
+
+    def _next(self) -> int | None:
+        c = self.peek()
+        if c is not None:
+            self.pos += 1
+        return c
+
+    def ident(self, rest: bytes) -> None:
+        """``parse_ident`` after the literal's first byte was eaten."""
+        for expected in rest:
+            c = self._next()
+            if c is None:
+                self.fail(EOF_VALUE)
+            if c != expected:
+                self.fail(EXPECTED_IDENT)
+
+    def unexpected(self) -> Any:
+        """What ``peek_invalid_type`` reads to name a value of the wrong type: a scalar is read whole (or its
+        syntax error raised); a ``[`` or ``{`` is only peeked at (``[]`` / ``{}`` stand for it)."""
+        c = self.peek()
+        literals = {b"n"[0]: (b"ull", None), b"t"[0]: (b"rue", True), b"f"[0]: (b"alse", False)}
+        if c in literals:
+            self.pos += 1
+            rest, value = literals[c]
+            self.ident(rest)
+            return value
+        if c == b"-"[0] or c in _DIGITS:
+            return self.number()
+        if c == b'"'[0]:
+            return self.string()
+        if c == b"["[0]:
+            return []
+        if c == b"{"[0]:
+            return {}
+        self.peek_fail(EXPECTED_VALUE)
+
+    def _digits(self) -> None:
+        while self.peek() in _DIGITS:
+            self.pos += 1
+
+    def number(self) -> int | float:
+        """``parse_integer`` and what follows it (``parse_long_integer``, ``parse_decimal``, ``parse_exponent``)
+        from a ``-`` or digit: their errors, and the value as serde_json's default features compute it (u64 or
+        i64, else an f64 from a u64 significand and a power of ten; ``-0`` is a float)."""
+        positive = self.peek() != _MINUS
+        if not positive:
+            self.pos += 1
+        first = self._next()
+        if first is None:
+            self.fail(EOF_VALUE)
+        if first not in _DIGITS:
+            self.fail(INVALID_NUMBER)
+        if first == _ZERO and self.peek() in _DIGITS:
+            self.peek_fail(INVALID_NUMBER)
+        significand, exponent = self._significand(first - 48)  # integer digits past u64 only scale it
+        integer = exponent == 0
+        if self.peek() == _DOT:
+            integer = False
+            self.pos += 1
+            if self.peek() not in _DIGITS:
+                self.peek_fail(EOF_VALUE if self.peek() is None else INVALID_NUMBER)
+            before = self.pos
+            significand, dropped = self._significand(significand)  # decimals past u64 are ignored
+            exponent -= self.pos - before - dropped
+        if self.peek() in _EXPONENT:
+            exp = self._exponent(significand)
+            if exp is None:
+                return 0.0 if positive else -0.0
+            return self._f64(positive, significand, max(-(2**31), min(_I32_MAX, exponent + exp)))
+        if integer:
+            return _integer(positive, significand)
+        return self._f64(positive, significand, exponent)
+
+    def _significand(self, significand: int) -> tuple[int, int]:
+        """Digits added to a u64 significand until one would overflow it; the digits after that are only
+        counted. Returns the significand and that count."""
+        dropped = 0
+        while (c := self.peek()) in _DIGITS:
+            assert c is not None
+            self.pos += 1
+            if dropped or significand * 10 + c - 48 > _U64_MAX:
+                dropped += 1
+            else:
+                significand = significand * 10 + c - 48
+        return significand, dropped
+
+    def _exponent(self, significand: int) -> int | None:
+        """The signed exponent after ``e``/``E``; None when it overflows i32 towards zero (the value is ±0)."""
+        self.pos += 1
+        sign = self.peek()
+        if sign in (_PLUS, _MINUS):
+            self.pos += 1
+        first = self._next()
+        if first is None:
+            self.fail(EOF_VALUE)
+        if first not in _DIGITS:
+            self.fail(INVALID_NUMBER)
+        exp = first - 48
+        while (c := self.peek()) in _DIGITS:
+            assert c is not None
+            self.pos += 1
+            exp = exp * 10 + c - 48
+            if exp > _I32_MAX:  # parse_exponent_overflow: infinity refused at once, zero read to the end
+                if significand and sign != _MINUS:
+                    self.fail(OUT_OF_RANGE)
+                self._digits()
+                return None
+        return -exp if sign == _MINUS else exp
+
+    def _f64(self, positive: bool, significand: int, exponent: int) -> float:
+        """``f64_from_parts`` (without the ``float_roundtrip`` feature): scale by a power of ten in f64 steps."""
+        f = float(significand)
+        while abs(exponent) >= len(_POW10):
+            if f == 0.0:
+                break
+            if exponent >= 0:
+                self.fail(OUT_OF_RANGE)
+            f /= 1e308
+            exponent += 308
+        else:
+            if exponent >= 0:
+                f *= _POW10[exponent]
+                if math.isinf(f):
+                    self.fail(OUT_OF_RANGE)
+            else:
+                f /= _POW10[-exponent]
+        return f if positive else -f
+
+    def string(self) -> str:
+        """``parse_str`` from the opening quote: escapes decoded as met, UTF-8 checked at the closing quote."""
+        self.pos += 1
+        out = bytearray()
+        while True:
+            stop = _STRING_STOP.search(self.data, self.pos)
+            if stop is None:
+                self.pos = len(self.data)
+                self.fail(EOF_STRING)
+            out += self.data[self.pos : stop.start()]
+            self.pos = stop.start() + 1
+            c = self.data[stop.start()]
+            if c == b'"'[0]:
+                try:
+                    return out.decode("utf-8")
+                except UnicodeDecodeError:
+                    self.fail(INVALID_UNICODE)
+            if c != b"\\"[0]:
+                self.fail(CONTROL)
+            self._escape(out)
+
+    def _escape(self, out: bytearray) -> None:
+        c = self._next()
+        if c is None:
+            self.fail(EOF_STRING)
+        if c in _SIMPLE_ESCAPES:
+            out += _SIMPLE_ESCAPES[c]
+        elif c == b"u"[0]:
+            out += chr(self._unicode()).encode("utf-8")
+        else:
+            self.fail(INVALID_ESCAPE)
+
+    def _unicode(self) -> int:
+        """``parse_unicode_escape`` after ``\\u``: a lone surrogate is refused (read.rs)."""
+        n = self._hex()
         if 0xDC00 <= n <= 0xDFFF:
-            return escapes[k].end(), _LONE
-        if 0xD800 <= n <= 0xDBFF:
-            after = escapes[k].end()
-            paired = k + 1 < len(escapes) and escapes[k + 1].start() == after
-            second = escapes[k + 1].group(1) if paired else None
-            if second is None:
-                # serde consumes the character after the escape (and the one after a backslash) before refusing
-                return after + (2 if paired else 1), "unexpected end of hex escape"
-            if not 0xDC00 <= int(second, 16) <= 0xDFFF:
-                return escapes[k + 1].end(), _LONE
-            k += 1
-        k += 1
-    return None
+            self.fail(LONE_SURROGATE)
+        if not 0xD800 <= n <= 0xDBFF:
+            return n
+        for expected in b"\\u":
+            c = self.peek()
+            if c is None:
+                self.fail(EOF_STRING)
+            self.pos += 1  # serde discards the byte before refusing it
+            if c != expected:
+                self.fail(HEX_ESCAPE_END)
+        low = self._hex()
+        if not 0xDC00 <= low <= 0xDFFF:
+            self.fail(LONE_SURROGATE)
+        return 0x10000 + ((n - 0xD800) << 10) + (low - 0xDC00)
 
-
-def where(text: str, last: int) -> str:
-    """serde_json's ``line L column C`` once the character at index ``last`` has been read: the column counts the
-    UTF-8 bytes read on that line (0 right after a newline, or when nothing was read)."""
-    line_start = text.rfind("\n", 0, last + 1) + 1
-    column = len(text[line_start : last + 1].encode("utf-8", "surrogateescape"))
-    return f"line {text.count(chr(10), 0, line_start) + 1} column {column}"
-
-
-def syntax_detail(text: str, exc: json.JSONDecodeError) -> str:
-    """serde_json's wording for the syntax error Python found."""
-    at_end = exc.pos >= len(text.rstrip(WS)) or exc.pos >= len(text)
-    eof = f"at {where(text, len(text) - 1)}"
-    here = f"at line {exc.lineno} column {exc.colno}"
-    msg = exc.msg
-    if msg == "Expecting value":
-        return f"EOF while parsing a value {eof}" if at_end else f"expected value {here}"
-    if msg.startswith("Unterminated string"):
-        return f"EOF while parsing a string {eof}"
-    if msg.startswith("Invalid control character"):
-        return f"control character (\\u0000-\\u001F) found while parsing a string {here}"
-    if msg.startswith("Invalid \\"):
-        return f"invalid escape {here}"
-    container = _innermost(text, exc.pos)
-    if at_end:
-        return f"EOF while parsing {'an object' if container == '{' else 'a list'} {eof}"
-    if msg.startswith("Expecting property name"):
-        return f"{'trailing comma' if text[exc.pos] == '}' else 'key must be a string'} {here}"
-    if msg == "Expecting ':' delimiter":
-        return f"expected `:` {here}"
-    if msg.startswith("Illegal trailing comma"):
-        return f"trailing comma {here}"
-    return f"expected `,` or `{'}' if container == '{' else ']'}` {here}"
-
-
-def _innermost(text: str, pos: int) -> str:
-    """The innermost open bracket before ``pos``, outside strings."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for c in text[:pos]:
-        if in_string:
-            escaped, in_string = (False, True) if escaped else (c == "\\", c != '"')
-        elif c == '"':
-            in_string = True
-        elif c in "{[":
-            stack.append(c)
-        elif c in "}]" and stack:
-            stack.pop()
-    return stack[-1] if stack else "{"
+    def _hex(self) -> int:
+        if len(self.data) - self.pos < 4:
+            self.pos = len(self.data)
+            self.fail(EOF_STRING)
+        self.pos += 4
+        digits = self.data[self.pos - 4 : self.pos]
+        if _HEX.fullmatch(digits) is None:
+            self.fail(INVALID_ESCAPE)
+        return int(digits, 16)
