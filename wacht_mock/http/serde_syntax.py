@@ -138,11 +138,7 @@ class Json:
         positive = self.peek() != _MINUS
         if not positive:
             self.pos += 1
-        first = self._next()
-        if first is None:
-            self.fail(EOF_VALUE)
-        if first not in _DIGITS:
-            self.fail(INVALID_NUMBER)
+        first = self._first_digit()
         if first == _ZERO and self.peek() in _DIGITS:
             self.peek_fail(INVALID_NUMBER)
         significand, exponent = self._significand(first - 48)  # integer digits past u64 only scale it
@@ -164,6 +160,15 @@ class Json:
             return _integer(positive, significand)
         return self._f64(positive, significand, exponent)
 
+    def _first_digit(self) -> int:
+        """The digit a number or an exponent must start with: EOF or anything else is serde_json's error."""
+        first = self._next()
+        if first is None:
+            self.fail(EOF_VALUE)
+        if first not in _DIGITS:
+            self.fail(INVALID_NUMBER)
+        return first
+
     def _significand(self, significand: int) -> tuple[int, int]:
         """Digits added to a u64 significand until one would overflow it; the digits after that are only
         counted. Returns the significand and that count."""
@@ -183,11 +188,7 @@ class Json:
         sign = self.peek()
         if sign in (_PLUS, _MINUS):
             self.pos += 1
-        first = self._next()
-        if first is None:
-            self.fail(EOF_VALUE)
-        if first not in _DIGITS:
-            self.fail(INVALID_NUMBER)
+        first = self._first_digit()
         exp = first - 48
         while (c := self.peek()) in _DIGITS:
             assert c is not None
