@@ -13,6 +13,7 @@ from wacht_mock import WachtMock
 from wacht_mock.models import REQUEST_MODELS
 from wacht_mock.strategies import (
     INVALID_RULES,
+    SECRET,
     WachtRequest,
     create_app_requests,
     invalid_requests,
@@ -103,3 +104,47 @@ def test_strategies_are_not_imported_by_the_package() -> None:
     code = "import sys, wacht_mock; print('hypothesis' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_generated_text_that_reads_like_a_placeholder_is_sent_as_it_is() -> None:
+    """Only ``KEY_ID``/``SECRET`` are filled from the set-up; a name Hypothesis happens to draw as ``{key_id}`` is
+    plain text (it once failed CI with a KeyError)."""
+    mock = WachtMock()
+    request = WachtRequest(
+        "createRateLimitScheme",
+        "POST",
+        "/api-auth/rate-limit-schemes",
+        mock.secret,
+        {"slug": "s", "name": "{key_id}", "rules": [{"unit": "hour", "duration": 1, "max_requests": 1}]},
+    )
+    with mock.client() as client:
+        response = request.send(client)
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "{key_id}"
+
+
+def test_the_secret_is_filled_from_the_set_up() -> None:
+    """A check carrying ``SECRET`` is allowed: it was sent with the key the set-up created."""
+    mock = WachtMock()
+    setup = (
+        WachtRequest(
+            "createApiAuthApp",
+            "POST",
+            "/api-auth/apps",
+            mock.secret,
+            {"app_slug": "a", "name": "a", "key_prefix": "sk_test"},
+        ),
+        WachtRequest("createApiKey", "POST", "/api-auth/apps/a/keys", mock.secret, {"name": "k"}),
+    )
+    check = WachtRequest(
+        "checkAuthz",
+        "POST",
+        "/v1/authz/check",
+        mock.secret,
+        {"principal": {"type": "api_key", "value": SECRET}, "resource": "/r", "method": "GET"},
+        setup=setup,
+    )
+    with mock.client() as client:
+        response = check.send(client)
+    assert response.status_code == 200, response.text
+    assert response.json()["allowed"] is True

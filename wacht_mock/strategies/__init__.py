@@ -24,7 +24,7 @@ from ..models import (
     UpdateRateLimitSchemeRequest,
 )
 from .invalid import INVALID_RULES, invalid_requests
-from .requests import NO_BODY, OK, Expected, Scope, WachtRequest, scope_of
+from .requests import KEY_ID, NO_BODY, OK, SECRET, Expected, Found, Scope, WachtRequest, scope_of
 from .valid import (
     create_app_bodies,
     create_app_requests,
@@ -41,9 +41,12 @@ from .valid import (
 
 __all__ = [
     "INVALID_RULES",
+    "KEY_ID",
     "NO_BODY",
     "OK",
+    "SECRET",
     "Expected",
+    "Found",
     "Scope",
     "WachtRequest",
     "create_app_bodies",

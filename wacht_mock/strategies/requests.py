@@ -19,6 +19,17 @@ NO_BODY = object()
 """``WachtRequest.body`` when the request has none."""
 
 
+class Found(str):
+    """A body value filled in from the set-up answers. A subclass, so that generated text which happens to read
+    ``{key_id}`` is sent as it is."""
+
+
+KEY_ID = Found("key_id")
+"""In a body: the id of the key the set-up created."""
+SECRET = Found("secret")
+"""In a body: the secret of the key the set-up created."""
+
+
 @dataclass(frozen=True, slots=True)
 class Expected:
     """The answer production gives: status, and (for errors) the exact message and the rule behind it."""
@@ -51,8 +62,8 @@ class WachtRequest:
     seeded deployment it was generated for), so the client's own auth, if any, is replaced for it. Gateway checks
     go to the same client (the mock serves both on one origin). ``check(response)`` asserts ``expected``.
 
-    ``path`` and string values in ``body`` may name ``{key_id}`` or ``{secret}``: they are filled from the last
-    set-up answer that had them (a created key).
+    ``path`` may name ``{key_id}``, and values in ``body`` may be ``KEY_ID`` or ``SECRET``: they are filled from
+    the last set-up answer that had them (a created key).
     """
 
     operation: str
@@ -97,7 +108,7 @@ class WachtRequest:
         return await client.request(method, url, content=content, headers=headers)
 
     def _parts(self, found: Mapping[str, str]) -> tuple[str, str, bytes | None, dict[str, str]]:
-        """Method, path, content and headers, with ``{key_id}``/``{secret}`` filled in."""
+        """Method, path, content and headers, with the created key's id and secret filled in."""
         headers = {"authorization": f"Bearer {self.secret}"}
         if self.content_type is not None:
             headers["content-type"] = self.content_type
@@ -124,8 +135,8 @@ def _after_setup(step: WachtRequest, answer: httpx.Response, found: dict[str, st
 
 
 def _fill(value: Any, found: Mapping[str, str]) -> Any:
-    if isinstance(value, str) and value in ("{key_id}", "{secret}"):
-        return found[value[1:-1]]
+    if isinstance(value, Found):
+        return found[value]
     if isinstance(value, dict):
         return {k: _fill(v, found) for k, v in value.items()}
     if isinstance(value, list):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from ..mock import WachtMock
 from ..models import MODES, UNITS
 from ..seed import Seed
-from .requests import APPS, MAX_DURATION, SCHEMES, Scope, WachtRequest, scope_of
+from .requests import APPS, MAX_DURATION, SCHEMES, SECRET, Scope, WachtRequest, scope_of
 
 # Building blocks
 
@@ -191,6 +191,6 @@ def _revoke(scope: Scope, slug: str, reason: str | None) -> WachtRequest:
 
 
 def _check(scope: Scope, slug: str, method: str, resource: str) -> WachtRequest:
-    body = {"principal": {"type": "api_key", "value": "{secret}"}, "resource": resource, "method": method}
+    body = {"principal": {"type": "api_key", "value": SECRET}, "resource": resource, "method": method}
     setup = (plain_app(scope, slug), _key(scope, slug))
     return WachtRequest("checkAuthz", "POST", "/v1/authz/check", scope.growth_secret, body, setup=setup)
