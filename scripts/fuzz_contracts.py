@@ -42,6 +42,8 @@ from schemathesis.engine import Status, from_schema
 from schemathesis.engine import events as engine_events
 from schemathesis.engine.recorder import ScenarioRecorder
 
+from wacht_mock.rules import all_rules
+
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "contracts"
 CHECKS = (
@@ -98,6 +100,8 @@ class Figures:
     # positive_data_acceptance on a body the contract itself calls invalid (Schemathesis swaps values it saw in
     # answers into generated cases and still calls them valid): not a finding about the mock or the contract
     refuted: Counter[str] = field(default_factory=Counter)
+    unexplained_5xx: list[str] = field(default_factory=list)
+    """Journal entries of 5xx answers no 500 rule of production answered."""
 
     @property
     def total(self) -> int:
@@ -300,6 +304,18 @@ def _count(spec: str, entries: list[Entry], figures: Figures) -> None:
         figures.requests[spec] += 1
         figures.operations[f"{spec} {entry['operation'] or '(no operation)'}"] += 1
         figures.statuses[entry["status"]] += 1
+        if entry["status"] >= 500 and not _production_500(entry):
+            figures.unexplained_5xx.append(_example(entry))
+
+
+def _production_500(entry: Entry) -> bool:
+    """Whether a 5xx was answered by one of production's own 500s: a rule of the registry whose deny side is 500
+    (§15.3's database failures, the registered gateway stand-ins). Every 5xx the server wrote is judged here, not
+    only those a Schemathesis check reported."""
+    return any(r["outcome"] == "deny" and r["rule"] in _RULES_OF_500 for r in entry["rules"])
+
+
+_RULES_OF_500 = frozenset(r.id for r in all_rules() if r.status == 500)
 
 
 def report(figures: Figures) -> str:
@@ -321,11 +337,14 @@ def report(figures: Figures) -> str:
         if not allowed:
             lines.append(f"      e.g. {examples[group]}")
     lines += [f"  engine error: {e}" for e in figures.errors]
+    n_5xx = sum(n for status, n in figures.statuses.items() if status >= 500)
+    lines.append(f"5xx answers: {n_5xx}, by one of production's own 500 rules: {n_5xx - len(figures.unexplained_5xx)}")
+    lines += [f"  UNEXPLAINED: {e}" for e in figures.unexplained_5xx[:20]]
     lines.append(
         f"not findings: positive_data_acceptance on a body the contract calls invalid: {figures.refuted.total()}"
     )
     lines += [f"  {op}: {n}" for op, n in sorted(figures.refuted.items())]
-    clean = not figures.unexpected and not figures.errors
+    clean = not figures.unexpected and not figures.errors and not figures.unexplained_5xx
     lines.append("verdict: " + ("CLEAN" if clean else "UNEXPECTED FINDINGS"))
     return "\n".join(lines)
 
@@ -340,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     figures = run(args.requests, args.seed, args.examples, args.port)
     print(report(figures))
-    return 0 if not figures.unexpected and not figures.errors else 1
+    return 0 if not figures.unexpected and not figures.errors and not figures.unexplained_5xx else 1
 
 
 if __name__ == "__main__":

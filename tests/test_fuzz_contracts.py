@@ -35,3 +35,26 @@ def test_a_seeded_sample_of_the_campaign_finds_nothing_unexpected() -> None:
     assert set(figures.checks_run) == set(campaign.CHECKS)  # every check judged some answer
     assert figures.errors == []
     assert figures.unexpected == [], campaign.report(figures)
+    assert figures.unexplained_5xx == [], campaign.report(figures)
+
+
+def test_every_5xx_the_server_wrote_must_be_one_of_productions_own() -> None:
+    """Judged from the journal, not from what a check reported: a 500 no 500 rule answered turns the verdict."""
+    campaign = _campaign()
+    figures = campaign.Figures()
+    entry = {
+        "operation": "listApiAuthApps",
+        "method": "GET",
+        "path": "/api-auth/apps",
+        "url": "/api-auth/apps?limit=-3",
+        "message": "Something went wrong",
+        "query": "limit=-3",
+        "status": 500,
+        "request_body": None,
+        "rules": [{"rule": "apps.list.negative_limit_or_offset_is_500", "outcome": "deny"}],
+    }
+    campaign._count("openapi.yaml", [entry], figures)
+    assert figures.unexplained_5xx == []
+    campaign._count("openapi.yaml", [{**entry, "rules": [{"rule": "http.query.parses", "outcome": "allow"}]}], figures)
+    assert len(figures.unexplained_5xx) == 1
+    assert campaign.report(figures).endswith("verdict: UNEXPECTED FINDINGS")
