@@ -2,7 +2,7 @@
 
 - The handle's own async client, against httpx's ``ASGITransport`` on a bare route.
 - Code under test with a plain ``httpx.Client()`` / ``httpx.AsyncClient()`` calling ``https://api.wacht.dev`` while
-  the ``wacht_mock`` fixture's routing is active (its ``WachtRouter`` started, the handle's routes on it), exactly
+  the ``wacht_mock`` fixture's routing is active (its session ``SessionRouter`` serving the test's mock), exactly
   as the fixture builds it. Async baseline: ``ASGITransport`` on the bare route. Sync baseline: httpx has no sync
   ASGI transport, so the bare app is called the way the mock's own sync transport calls its app
   (``inprocess.WachtTransport``: one coroutine run to completion, no thread, no event loop). That is the cheapest
@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable
 
 import httpx
-from pytest_wacht_mock.routing import WachtRouter
+from fixture_cost import fixture_costs
+from pytest_wacht_mock.routing import SessionRouter
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -69,7 +70,16 @@ def rows(quick: bool) -> list[Row]:
     if importlib.util.find_spec("sniffio") is None:
         raise SystemExit("install sniffio first: without it httpx's ASGITransport slows the baseline")
     n, rounds = (50, 1) if quick else (800, 7)  # under the backend limit of 1,000 a minute
-    return [*_handle_client_row(n, rounds), *_fixture_rows(n, rounds)]
+    return [*_handle_client_row(n, rounds), *_fixture_rows(n, rounds), _set_up_row(quick)]
+
+
+def _set_up_row(quick: bool) -> Row:
+    tests, rounds = (5, 1) if quick else (200, 3)
+    got = fixture_costs(tests, rounds)
+    wacht, respx = got["wacht_mock"] - got["empty"], got["respx_mock"] - got["empty"]
+    baseline = "respx_mock starting and stopping one route"
+    note = f"inside real pytest, {tests} tests a run, minus an empty test ({got['empty']:.0f} µs)"
+    return Row("per-test wacht_mock set-up + teardown", wacht, baseline, respx, "µs", 1.0, "lower", note)
 
 
 def _handle_client_row(n: int, rounds: int) -> list[Row]:
@@ -97,13 +107,13 @@ def _handle_client_row(n: int, rounds: int) -> list[Row]:
 def _fixture_rows(n: int, rounds: int) -> list[Row]:
     """Code under test's own clients, routed by the fixture's router into the mock."""
     mock = _mock()
-    router = WachtRouter(strict=False)
-    mock.route(router)
+    router = SessionRouter()  # as the fixture routes: started once, serving this test's mock
     headers = {"authorization": f"Bearer {mock.secret}"}
     loop = asyncio.new_event_loop()
     bare_async = httpx.AsyncClient(transport=httpx.ASGITransport(app=_bare_app()), base_url=BASE)
     bare_sync = httpx.Client(transport=WachtTransport(_bare_app()), base_url=BASE)
     with router, httpx.Client(headers=headers) as sync_code:
+        router.serve(mock, strict=False)
         async_code = httpx.AsyncClient(headers=headers)
         url = BASE + PATH
 

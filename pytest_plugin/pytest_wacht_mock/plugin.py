@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from wacht_mock import LiveWacht, RealTarget, RealWacht, Seed, WachtHandle, WachtMock
     from wacht_mock.models import Plan
 
+    from .routing import SessionRouter
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MarkerOptions:
@@ -58,6 +60,7 @@ _MARKER_POWERS = {"plan": "seeding", "seed": "seeding", "now": "the virtual cloc
 _COVERAGE = pytest.StashKey[coverage.Coverage]()
 _RUN_ID = pytest.StashKey[str]()
 _TARGET = pytest.StashKey["RealTarget"]()
+_ROUTER = pytest.StashKey["SessionRouter"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -222,17 +225,36 @@ def wacht_mock(request: pytest.FixtureRequest) -> Iterator[WachtHandle]:
     from .routing import WachtRouter, share_with_httpx_mock
 
     options = MarkerOptions.from_markers(request.node.iter_markers("wacht"))
-    strict = options.strict or request.config.getoption("--wacht-strict")
+    strict = bool(options.strict or request.config.getoption("--wacht-strict"))
     handle = _handle(request, options)
-    router = WachtRouter(strict=bool(strict))
-    handle.route(router)
-    share_with_httpx_mock(request, handle, router)
-    with router:
-        yield handle
     if isinstance(handle, WachtMock):
+        router = _session_router(request)
+        router.serve(handle, strict=strict)
+        share_with_httpx_mock(request, handle, router)
+        try:
+            yield handle
+        finally:
+            router.done()
         _collect(request.config, handle)
-    else:
-        _clean_up(handle)
+        return
+    per_test = WachtRouter(strict=strict)
+    handle.route(per_test)
+    share_with_httpx_mock(request, handle, per_test)
+    with per_test:
+        yield handle
+    _clean_up(handle)
+
+
+def _session_router(request: pytest.FixtureRequest) -> SessionRouter:
+    """The session's router, started at its first use and stopped when the session ends (respx patches once)."""
+    from .routing import SessionRouter
+
+    config = request.config
+    if _ROUTER not in config.stash:
+        router = SessionRouter()
+        router.start()
+        config.stash[_ROUTER] = router
+    return config.stash[_ROUTER]
 
 
 @pytest.fixture
@@ -285,7 +307,10 @@ def wacht_server(_wacht_live: LiveWacht | RealWacht, request: pytest.FixtureRequ
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Stop observing the rules fired."""
+    """Stop observing the rules fired; stop the session's router."""
+    if _ROUTER in config.stash:
+        config.stash[_ROUTER].stop()
+        del config.stash[_ROUTER]
     if _COVERAGE in config.stash:
         config.stash[_COVERAGE].stop()
 

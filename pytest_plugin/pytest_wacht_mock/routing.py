@@ -11,12 +11,16 @@ them answers, through to the network, or in strict mode a failure that says it c
 pytest-httpx patches httpx's transports above the layer respx mocks, so respx never sees a request while its
 ``httpx_mock`` fixture is active: when the test asks for it, the mock is registered on it as an optional,
 reusable callback for the Wacht hosts.
+
+Starting a respx router costs more than a test's whole mock (respx patches six httpcore methods with specced mocks
+and snapshots every route), so for the in-process mock one ``SessionRouter`` is started once per session and only
+pointed at each test's mock in turn; between tests it answers nothing and stands aside (see ``SessionRouter``).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import respx
@@ -28,6 +32,15 @@ if TYPE_CHECKING:
     from wacht_mock import WachtHandle
 
 WACHT_URLS = re.compile(r"https://(api|gateway)\.wacht\.dev(:443)?(/.*)?")
+WACHT_HOSTS = ("api.wacht.dev", "gateway.wacht.dev")
+
+
+class Answering(Protocol):
+    """What the session router hands a Wacht request to: ``WachtMock.handle``."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request."""
+        ...
 
 
 class StrictModeError(AssertionError):
@@ -50,6 +63,11 @@ class WachtRouter(respx.MockRouter):
         self.strict = strict
         self._through = Route().pass_through()
 
+    @property
+    def serving(self) -> bool:
+        """Whether this router answers now (a started per-test router always does)."""
+        return True
+
     def start(self) -> None:
         """Register with respx's Mocker, in front of every router already started."""
         super().start()
@@ -66,6 +84,8 @@ class WachtRouter(respx.MockRouter):
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         """The first router in turn that answers, else through (or the strict failure)."""
+        if not self.serving:
+            self._stand_aside(request)
         for router in self._in_turn(request):
             try:
                 return super().handler(request) if router is self else router.handler(request)
@@ -75,6 +95,8 @@ class WachtRouter(respx.MockRouter):
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         """The async twin of ``handler``."""
+        if not self.serving:
+            self._stand_aside(request)
         for router in self._in_turn(request):
             try:
                 if router is self:
@@ -91,10 +113,54 @@ class WachtRouter(respx.MockRouter):
         except AllMockedAssertionError:
             return None
 
+    def _stand_aside(self, request: httpx.Request) -> None:
+        """Between tests: to respx's Mocker as if this router were not started (it asks the next router), and
+        straight through when no router that answers is left (the Mocker would otherwise fail the request)."""
+        mocker = self.Mocker
+        routers = mocker.routers if mocker is not None else []
+        if any(r is not self and (not isinstance(r, WachtRouter) or r.serving) for r in routers):
+            raise AllMockedAssertionError(f"wacht-mock serves no test now: {request.url}")
+        raise PassThrough(f"wacht-mock serves no test now: {request.url}", request=request, origin=self._through)
+
     def _unanswered(self, request: httpx.Request) -> httpx.Response:
         if self.strict:
             raise StrictModeError(request)
         raise PassThrough(f"wacht-mock lets {request.url} through", request=request, origin=self._through)
+
+
+class SessionRouter(WachtRouter):
+    """The in-process mock's router, started once per session: its routes for the Wacht hosts answer from the
+    mock of the test being run (``serve``), and between tests it stands aside."""
+
+    def __init__(self) -> None:
+        super().__init__(strict=False)
+        self._mock: Answering | None = None
+        for host in WACHT_HOSTS:
+            self.route(host=host).mock(side_effect=self._answer)
+
+    @property
+    def serving(self) -> bool:
+        """Whether a test's mock is being served."""
+        return self._mock is not None
+
+    def serve(self, mock: Answering, *, strict: bool) -> None:
+        """Answer the Wacht hosts from ``mock`` (one test's), first among the started routers, as a fresh per-test
+        router would."""
+        self._mock, self.strict = mock, strict
+        if self.Mocker is not None and self.Mocker.routers[:1] != [self]:
+            self.Mocker.routers.remove(self)
+            self.Mocker.routers.insert(0, self)
+
+    def done(self) -> None:
+        """The test is over: stand aside, its calls forgotten."""
+        self._mock, self.strict = None, False
+        self.reset()
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        mock = self._mock
+        if mock is None:  # only reachable through answer_own between tests
+            raise AllMockedAssertionError(f"wacht-mock serves no test now: {request.url}")
+        return mock.handle(request)
 
 
 def share_with_httpx_mock(request: pytest.FixtureRequest, handle: WachtHandle, router: WachtRouter) -> None:
