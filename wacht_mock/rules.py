@@ -72,25 +72,32 @@ class Rule:
 
     def decide(self, ok: bool) -> bool:
         """Record the side taken without raising, for denials answered as data (a gateway decision)."""
-        _record(self.id, "allow" if ok else "deny")
+        _record(self._firings[0 if ok else 1])
         return ok
 
     def allow(self) -> None:
         """Record the allow side (where the deny side is raised from an ``except`` clause)."""
-        _record(self.id, "allow")
+        _record(self._firings[0])
 
     def deny(self, **fields: object) -> NoReturn:
         """Record the deny side and raise the vendor error."""
-        _record(self.id, "deny")
+        _record(self._firings[1])
         assert self.status is not None and self.message is not None, self.id
         raise VendorError(self.status, self.message.format(**fields), self.id)
 
     def applied(self) -> None:
         """Record that a behaviour rule (one with no deny side) shaped the answer."""
-        _record(self.id, "applied")
+        _record(self._firings[2])
+
+    @property
+    def _firings(self) -> tuple[Firing, Firing, Firing]:
+        """This rule's three possible firings (allow, deny, applied), built once: a request records several."""
+        found = _FIRINGS.get(self.id)
+        return found if found is not None else _sides(self.id)
 
 
 _registry: dict[str, Rule] = {}
+_FIRINGS: dict[str, tuple[Firing, Firing, Firing]] = {}
 
 
 def rule(
@@ -107,7 +114,12 @@ def rule(
         raise ValueError(f"rule {rule_id} declared twice")
     declared = Rule(rule_id, source, status, message, only, decision)
     _registry[rule_id] = declared
+    _FIRINGS[rule_id] = _sides(rule_id)
     return declared
+
+
+def _sides(rule_id: str) -> tuple[Firing, Firing, Firing]:
+    return Firing(rule_id, "allow"), Firing(rule_id, "deny"), Firing(rule_id, "applied")
 
 
 def all_rules() -> list[Rule]:
@@ -115,10 +127,10 @@ def all_rules() -> list[Rule]:
     return sorted(_registry.values(), key=lambda r: r.id)
 
 
-def _record(rule_id: str, outcome: Outcome) -> None:
+def _record(firing: Firing) -> None:
     firings = _current.get()
     if firings is not None:
-        firings.append(Firing(rule_id, outcome))
+        firings.append(firing)
 
 
 @contextmanager

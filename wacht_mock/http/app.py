@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import faults
 from ..domain.backend import Backend
@@ -46,6 +47,8 @@ JOURNAL_SCOPE_KEY = "wacht_mock.journal_entry"
 """Where a vendor request's journal entry is left in its ASGI scope, for wrappers such as the request log."""
 BODY_SCOPE_KEY = "wacht_mock.request_body"
 """Where the pipeline leaves the request body it read, for the journal."""
+_CONTROL_ROUTES = control.PREFIX.rstrip("/")
+"""Every control-plane route's path starts so (``/_mock`` itself is one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +231,21 @@ async def _read_capped(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+class VendorFirst:
+    """Vendor traffic straight to ``VendorApi``: Starlette's router would try every control-plane route (each a
+    regex) and then the catch-all mount that leads there anyway. Only paths under ``/_mock`` reach the router."""
+
+    def __init__(self, app: ASGIApp, vendor: VendorApi) -> None:
+        self.app = app
+        self.vendor = vendor
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not get_route_path(scope).startswith(_CONTROL_ROUTES):
+            await self.vendor(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(
     source: Backend | Harness | None = None,
     *,
@@ -238,12 +256,14 @@ def create_app(
     journal and faults: vendor routes, the gateway and ``/_mock``. ``admin_token`` is then required on every
     ``/_mock/`` call (``http/guard.py``); ``cors_origins`` join production's CORS allow-list."""
     harness = source if isinstance(source, Harness) else Harness(source if source is not None else Backend())
-    vendor = Mount("", app=VendorApi(harness))
+    api = VendorApi(harness)
+    vendor = Mount("", app=api)
     # Starlette's pattern ('.*') stops at a decoded line break (%0A), which axum routes like any other character.
     vendor.path_regex = re.compile(vendor.path_regex.pattern, re.DOTALL)
     app = Starlette(routes=[*control.routes(harness), vendor])
     app.state.harness = harness
     app.state.backend = harness.backend
+    app.add_middleware(VendorFirst, vendor=api)
     app.add_middleware(ControlGuard, token=admin_token)
     app.add_middleware(Cors, extra_origins=tuple(cors_origins))
     if harness.store is not None:

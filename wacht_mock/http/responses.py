@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from starlette.responses import Response
 
@@ -35,14 +35,23 @@ def dumps(body: object) -> bytes:
 
 def _has_float(body: object) -> bool:
     stack = [body]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        value = stack.pop()
-        if isinstance(value, float):
+        value = pop()
+        kind = type(value)
+        # exact types first: a body is mostly str, int, bool, None, dict and list (isinstance with a union is slow)
+        if kind is str or kind is int or kind is bool or value is None:
+            continue
+        if kind is dict:
+            extend(cast(dict[object, object], value).values())
+        elif kind is list or kind is tuple:
+            extend(cast(list[object], value))
+        elif isinstance(value, float):
             return True
-        if isinstance(value, dict):
-            stack.extend(value.values())
+        elif isinstance(value, dict):
+            extend(value.values())
         elif isinstance(value, list | tuple):
-            stack.extend(value)
+            extend(value)
     return False
 
 
