@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 from ..models import CreateApiAuthAppRequest, ListApiAuthAppsQuery, UpdateApiAuthAppRequest
 from ..rules import rule
@@ -107,16 +109,15 @@ def list_api_auth_apps(d: Deployment, query: ListApiAuthAppsQuery) -> AppPage:
     ones and any negative offset are rejected by Postgres (a 500).
     """
     PAGE_ACCEPTED_BY_POSTGRES.check(query.limit + 2 >= 0 and query.offset >= 0)
-    apps = [a for a in d.apps.values() if a.deleted_at is None]
     LIST_ACTIVE_ONLY.applied()
-    if not query.include_inactive:
-        apps = [a for a in apps if a.is_active]
+    candidates: Iterable[App] = d.app_order.newest_first()
     if query.search is not None and rust_trim(query.search) != "":
         check_bound(query.search)
         SEARCH_EXACT_SLUG.applied()
-        apps = [a for a in apps if a.app_slug == query.search]
-    apps.sort(key=lambda a: (a.created_at, a.seq), reverse=True)
-    rows = apps[query.offset : query.offset + query.limit + 2]
+        found = d.apps.get(query.search)  # apps are keyed by slug: an exact search is one lookup
+        candidates = () if found is None else (found,)
+    listed = (a for a in candidates if a.deleted_at is None and (query.include_inactive or a.is_active))
+    rows = list(islice(listed, query.offset, query.offset + query.limit + 2))
     if query.limit < 0:
         NEGATIVE_LIMIT_UNCUT.applied()
         return AppPage([view(d, a) for a in rows], False, query.limit, query.offset)
@@ -170,7 +171,7 @@ def create_api_auth_app(d: Deployment, req: CreateApiAuthAppRequest, *, check_pl
         updated_at=now,
         seq=d.next_seq(),
     )
-    d.apps[app.app_slug] = app
+    d.add_app(app)
     d.touch("app", app.app_slug)
     return view(d, app)
 
@@ -214,11 +215,10 @@ def update_api_auth_app(d: Deployment, slug: str, req: UpdateApiAuthAppRequest) 
     app.updated_at = now
     d.touch("app", slug)
     PATCH_REWRITES_KEY_SCHEMES.applied()
-    for key in d.keys.values():
-        if key.app_slug == slug:
-            key.rate_limit_scheme_slug = app.rate_limit_scheme_slug
-            key.updated_at = now
-            d.touch("key", key.id)
+    for key in d.app_keys(slug).rows:
+        key.rate_limit_scheme_slug = app.rate_limit_scheme_slug
+        key.updated_at = now
+        d.touch("key", key.id)
     return view(d, app)
 
 

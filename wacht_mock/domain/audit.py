@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import TypeVar
 
 from ..ids import b64url
@@ -195,33 +197,46 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     return millis, request_id
 
 
-def _rows(d: Deployment, app_slug: str, f: AuditFilter, default_days: int) -> list[AuditRecord]:
-    """The app's rows inside the date window (``end_date`` only counts with ``start_date``), by key."""
+def _window(d: Deployment, f: AuditFilter, default_days: int) -> tuple[Instant, Instant | None]:
+    """The date window: ``end_date`` only counts with ``start_date``."""
     if f.start_date is not None:
         if f.end_date is not None:
             END_DATE_NEEDS_START.applied()
-        start, end = f.start_date, f.end_date
-    else:
-        DEFAULT_WINDOW.applied()
-        start, end = d.now().replace(microsecond=0) - timedelta(days=default_days), None
+        return f.start_date, f.end_date
+    DEFAULT_WINDOW.applied()
+    return d.now().replace(microsecond=0) - timedelta(days=default_days), None
+
+
+def _rows(d: Deployment, app_slug: str, f: AuditFilter, default_days: int) -> list[AuditRecord]:
+    """The app's rows inside the date window, by key, in the order they were recorded."""
+    start, end = _window(d, f, default_days)
     return [
         r
-        for r in d.audit
-        if r.app_slug == app_slug
-        and r.timestamp >= start
-        and (end is None or r.timestamp <= end)
-        and (f.key_id is None or r.key_id == f.key_id)
+        for r in d.audit_by_app.get(app_slug, ())
+        if r.timestamp >= start and (end is None or r.timestamp <= end) and (f.key_id is None or r.key_id == f.key_id)
     ]
+
+
+def _span(rows: list[AuditRecord], start: Instant, end: Instant | None) -> tuple[int, int]:
+    """Positions ``[lo, hi)`` of the time-ordered ``rows`` with ``start <= timestamp <= end``."""
+    lo = bisect_left(rows, start, key=_timestamp)
+    return lo, len(rows) if end is None else bisect_right(rows, end, key=_timestamp)
+
+
+def _timestamp(r: AuditRecord) -> datetime:
+    return r.timestamp
 
 
 def _percent(part: int, total: int) -> float:
     return part / total * 100.0 if total else 0.0
 
 
-def _before(r: AuditRecord, cursor_us: int, request_id: str | None) -> bool:
-    """The keyset condition: older, or as old with a smaller request id (only when an id is given)."""
-    row_us = epoch_us(r.timestamp)
-    return row_us < cursor_us or (request_id is not None and row_us == cursor_us and r.request_id < request_id)
+def _keyset_end(rows: list[AuditRecord], cursor_us: int, request_id: str | None) -> int:
+    """The keyset condition over time-ordered ``rows``: the end of those older than the cursor, or as old with a
+    smaller request id (only when an id is given)."""
+    if request_id is None:
+        return bisect_left(rows, cursor_us, key=lambda r: epoch_us(r.timestamp))
+    return bisect_left(rows, (cursor_us, request_id), key=lambda r: (epoch_us(r.timestamp), r.request_id))
 
 
 def _ranked(items: Iterable[_K], limit: int) -> list[tuple[_K, int]]:
@@ -242,17 +257,22 @@ def get_api_audit_logs(d: Deployment, app_slug: str, query: AuditLogsQuery) -> L
         CURSOR_ID_ALONE_IGNORED.applied()
     LOGS_LIMIT_CLAMPED.applied()
     limit = min(max(query.limit if query.limit is not None else 100, 1), 1000)
-    rows = _rows(d, app_slug, query, 7)
-    if query.outcome in ("allowed", "blocked"):
-        wanted = ALLOWED if query.outcome == "allowed" else BLOCKED
-        rows = [r for r in rows if r.outcome in wanted]
+    by_time = d.audit_by_time.get(app_slug)
+    ordered = by_time.rows if by_time is not None else []
+    lo, hi = _span(ordered, *_window(d, query, 7))
     offset = query.offset or 0
     if cursor_us is not None:
         CURSOR_KEYSET.applied()
-        rows = [r for r in rows if _before(r, cursor_us, cursor_id)]
+        hi = min(hi, _keyset_end(ordered, cursor_us, cursor_id))
         offset = 0
-    rows.sort(key=lambda r: (r.timestamp, r.request_id), reverse=True)
-    page = rows[offset : offset + limit + 1]
+    wanted = {"allowed": ALLOWED, "blocked": BLOCKED}.get(query.outcome or "")
+    matching = (
+        ordered[i]
+        for i in range(hi - 1, lo - 1, -1)
+        if (query.key_id is None or ordered[i].key_id == query.key_id)
+        and (wanted is None or ordered[i].outcome in wanted)
+    )
+    page = list(islice(matching, offset, offset + limit + 1))
     data = page[:limit]
     next_cursor = None
     if data:
@@ -271,7 +291,9 @@ def get_api_audit_analytics(d: Deployment, app_slug: str, query: AuditAnalyticsQ
     blocked = sum(r.outcome in BLOCKED for r in rows)
     KEYS_USED_24H_UNFILTERED.applied()
     since = d.now().replace(microsecond=0) - timedelta(hours=24)
-    keys_used = len({r.key_id for r in d.audit if r.app_slug == app_slug and r.timestamp >= since})
+    by_time = d.audit_by_time.get(app_slug)
+    recent = by_time.rows if by_time is not None else []
+    keys_used = len({r.key_id for r in recent[bisect_left(recent, since, key=_timestamp) :]})
     TOP_LIMIT_CLAMPED.applied()
     top = min(max(query.top_limit if query.top_limit is not None else 10, 1), 50)
     OPTIONAL_SECTIONS.applied()
@@ -322,14 +344,38 @@ def get_api_audit_timeseries(d: Deployment, app_slug: str, query: AuditTimeserie
     assert interval is not None
     if interval == "week":
         WEEKS_START_SUNDAY.applied()
-    start_of = _BUCKETS[interval]
-    buckets: dict[datetime, list[AuditRecord]] = {}
-    for r in _rows(d, app_slug, query, 30):
-        buckets.setdefault(start_of(r.timestamp), []).append(r)
-    return Timeseries(
-        [
-            Bucket(t, len(rs), sum(r.outcome in ALLOWED for r in rs), sum(r.outcome in BLOCKED for r in rs))
-            for t, rs in sorted(buckets.items())
-        ],
-        interval,
-    )
+    by_time = d.audit_by_time.get(app_slug)
+    ordered = by_time.rows if by_time is not None else []
+    lo, hi = _span(ordered, *_window(d, query, 30))
+    counts: dict[datetime, list[int]] = {}
+    bucket: list[int] = []
+    end: datetime | None = None  # the current bucket's end; rows come in time order, so most share a bucket
+    for r in ordered[lo:hi]:
+        if query.key_id is not None and r.key_id != query.key_id:
+            continue
+        if end is None or r.timestamp >= end:
+            start = _BUCKETS[interval](r.timestamp)
+            end = _next_bucket(interval, start)
+            bucket = counts.setdefault(start, [0, 0, 0])
+        bucket[0] += 1
+        bucket[1] += r.outcome in ALLOWED
+        bucket[2] += r.outcome in BLOCKED
+    return Timeseries([Bucket(t, *n) for t, n in sorted(counts.items())], interval)
+
+
+def _next_bucket(interval: str, start: datetime) -> datetime | None:
+    """Where the bucket starting at ``start`` ends (None past the last instant a datetime holds)."""
+    try:
+        if interval == "month":
+            return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return start + _LENGTHS[interval]
+    except OverflowError:
+        return None
+
+
+_LENGTHS = {
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "week": timedelta(weeks=1),
+}

@@ -181,7 +181,7 @@ def _merge(index: int, seed: DeploymentSeed, d: Deployment, *, fresh: bool = Fal
                     seeding.add_key(d, made_app, key_seed)
         if existing is None:
             with _seed_entry(f"{at}.apps[{i}]"):
-                seeding.apply_app_state(made_app, app_state)
+                seeding.apply_app_state(d, made_app, app_state)
     for i, record in enumerate(seed.audit if fresh else ()):
         with _seed_entry(f"{at}.audit[{i}]"):
             seeding.add_audit(d, record)

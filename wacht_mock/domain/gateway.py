@@ -173,7 +173,7 @@ def _check(
             reason, blocked_rule, retry_after = "rate_limited", limits.blocked_rule, limits.retry_after
     allowed = reason is None
     DECISION_AUDITED.applied()
-    d.audit.append(
+    d.add_audit(
         AuditRecord(
             request_id=request_id,
             deployment_id=d.id,

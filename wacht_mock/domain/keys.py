@@ -66,8 +66,7 @@ def list_api_keys(d: Deployment, app_slug: str, *, include_inactive: bool = Fals
     """``listApiKeys``: newest first; inactive (revoked or rotated) keys only with ``include_inactive``."""
     find_app(d, app_slug)
     LIST_ACTIVE_ONLY.applied()
-    keys = [k for k in d.keys.values() if k.app_slug == app_slug and (include_inactive or k.is_active)]
-    keys.sort(key=lambda k: (k.created_at, k.seq), reverse=True)
+    keys = [k for k in d.app_keys(app_slug).newest_first() if include_inactive or k.is_active]
     return [KeyView(k, rules_for(d, k.rate_limit_scheme_slug)) for k in keys]
 
 
@@ -192,7 +191,6 @@ def _issue(
         updated_at=now,
         seq=d.next_seq(),
     )
-    d.keys[key.id] = key
-    d.keys_by_hash[key.key_hash] = key
+    d.add_key(key)
     d.touch("key", key.id)
     return IssuedKey(key, secret)

@@ -38,10 +38,10 @@ def apply_scheme_state(scheme: Scheme, state: SchemeStateSeed) -> None:
     scheme.updated_at = state.updated_at or state.created_at or scheme.updated_at
 
 
-def apply_app_state(app: App, state: AppStateSeed) -> None:
+def apply_app_state(d: Deployment, app: App, state: AppStateSeed) -> None:
     """A seeded app's stored timestamps, activity and soft deletion."""
     if state.created_at is not None:
-        app.created_at = state.created_at
+        d.redate_app(app, state.created_at)
     app.updated_at = state.updated_at or state.created_at or app.updated_at
     app.is_active = state.is_active
     app.deleted_at = state.deleted_at
@@ -101,8 +101,7 @@ def add_key(d: Deployment, app: App, k: KeySeed) -> Key:
         revoked_at=k.revoked_at,
         revoked_reason=k.revoked_reason,
     )
-    d.keys[key.id] = key
-    d.keys_by_hash[key_hash] = key
+    d.add_key(key)
     return key
 
 
@@ -127,5 +126,5 @@ def add_audit(d: Deployment, r: AuditSeed) -> AuditRecord:
         rate_limits=tuple(RuleState(s.rule, s.remaining, s.limit) for s in r.rate_limits),
         timestamp=r.timestamp,
     )
-    d.audit.append(record)
+    d.add_audit(record)
     return record

@@ -17,6 +17,7 @@ from ..ids import Ids
 from ..models import Mode, Plan, Unit
 from ..timestamps import Instant
 from .counters import SlidingLog
+from .ordered import Ordered
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -199,6 +200,59 @@ class Deployment:
     """When a store tracks this deployment: the rows changed since it last saved (``("app", slug)``,
     ``("key", id)``, ``("scheme", slug)``); None (no tracking, no cost) otherwise. Audit is append-only."""
     _seq: itertools.count[int] = field(default_factory=itertools.count)
+    app_order: Ordered[App] = field(default_factory=lambda: Ordered(_app_order))
+    """Every app (deleted and inactive too) by ``(created_at, seq)``: ``listApiAuthApps``' ORDER BY."""
+    keys_by_app: dict[str, Ordered[Key]] = field(default_factory=dict)
+    """Each app's keys by ``(created_at, seq)``: ``listApiKeys``' ORDER BY."""
+    audit_by_app: dict[str, list[AuditRecord]] = field(default_factory=dict)
+    """Each app's audit records in the order they were recorded (analytics' ties go by first appearance)."""
+    audit_by_time: dict[str, Ordered[AuditRecord]] = field(default_factory=dict)
+    """Each app's audit records by ``(timestamp, request_id)``: a window or a cursor is a bisect."""
+
+    def add_app(self, app: App) -> None:
+        """Store a new app and index it."""
+        self.apps[app.app_slug] = app
+        self.app_order.add(app)
+
+    def redate_app(self, app: App, created_at: datetime) -> None:
+        """Give a stored app another creation instant (seeding), keeping the index in order."""
+        self.app_order.remove(app)
+        app.created_at = created_at
+        self.app_order.add(app)
+
+    def add_key(self, key: Key) -> None:
+        """Store a new key and index it by id, by hash and by app."""
+        self.keys[key.id] = key
+        self.keys_by_hash[key.key_hash] = key
+        self.app_keys(key.app_slug).add(key)
+
+    def app_keys(self, app_slug: str) -> Ordered[Key]:
+        """The app's keys, oldest first."""
+        found = self.keys_by_app.get(app_slug)
+        if found is None:
+            found = self.keys_by_app[app_slug] = Ordered(_key_order)
+        return found
+
+    def add_audit(self, record: AuditRecord) -> None:
+        """Append a gateway decision and index it by app and time."""
+        self.audit.append(record)
+        self.audit_by_app.setdefault(record.app_slug, []).append(record)
+        by_time = self.audit_by_time.get(record.app_slug)
+        if by_time is None:
+            by_time = self.audit_by_time[record.app_slug] = Ordered(_audit_order)
+        by_time.add(record)
+
+    def reindex(self) -> None:
+        """Rebuild every index from the tables (after a store rewrote stored orders in place)."""
+        self.app_order = Ordered(_app_order)
+        for app in self.apps.values():
+            self.app_order.add(app)
+        self.keys_by_app = {}
+        for key in self.keys.values():
+            self.app_keys(key.app_slug).add(key)
+        records, self.audit, self.audit_by_app, self.audit_by_time = self.audit, [], {}, {}
+        for record in records:
+            self.add_audit(record)
 
     def touch(self, kind: str, ident: object) -> None:
         """Note that a row changed, for the store (nothing happens when no store tracks this deployment)."""
@@ -216,3 +270,15 @@ class Deployment:
     def now(self) -> datetime:
         """The deployment's current instant (the injected clock's)."""
         return self.clock.now()
+
+
+def _app_order(app: App) -> tuple[datetime, int]:
+    return app.created_at, app.seq
+
+
+def _key_order(key: Key) -> tuple[datetime, int]:
+    return key.created_at, key.seq
+
+
+def _audit_order(record: AuditRecord) -> tuple[datetime, str]:
+    return record.timestamp, record.request_id

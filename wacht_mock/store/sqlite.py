@@ -262,6 +262,7 @@ def _restore_order(d: Deployment, seqs: dict[tuple[str, int, object], int]) -> N
             row.seq = seqs[kind, d.id, ident]
             highest = max(highest, row.seq)
     d.restart_seq(highest + 1)
+    d.reindex()
 
 
 def _sync_directory(directory: Path) -> None:
