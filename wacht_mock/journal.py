@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
@@ -179,15 +180,20 @@ class Journal:
     ) -> list[JournalEntry]:
         """The newest ``limit`` entries (all when None) with ``after < id < before``, oldest first: pass the first
         entry's id as the next call's ``before`` to page back through the journal."""
-        entries = self.entries  # a copy: the lock is held only for that
-        if not entries:
-            return []
-        first = entries[0].id  # ids in the ring are consecutive
-        end = len(entries) if before is None else min(max(before - first, 0), len(entries))
-        start = 0 if after is None else min(max(after + 1 - first, 0), end)
-        if limit is not None:
-            start = max(start, end - limit)
-        return entries[start:end]
+        with self._lock:  # only the page is copied: a poll for the newest few costs the same in a full ring
+            entries = self._entries
+            if not entries:
+                return []
+            first, count = entries[0].id, len(entries)  # ids in the ring are consecutive
+            end = count if before is None else min(max(before - first, 0), count)
+            start = 0 if after is None else min(max(after + 1 - first, 0), end)
+            if limit is not None:
+                start = max(start, end - limit)
+            if start == 0 and end == count:
+                return list(entries)
+            if end - start <= count // 2:
+                return [entries[i] for i in range(start, end)]
+            return list(islice(entries, start, end))
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)
