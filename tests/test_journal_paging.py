@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 from wacht_mock import Journal, JournalEntry
+from wacht_mock.rules import Firing
 
 
 def _ring(size: int, recorded: int) -> Journal:
@@ -37,3 +38,14 @@ def test_paging_back_from_the_newest_visits_every_kept_entry_once() -> None:
         page = journal.page(64, before=page[0].id)
     assert seen == list(range(1501, 2501))
     assert len(journal) == 1000 and journal.next_id == 2501
+
+
+def test_entries_keep_their_own_rules_when_runs_are_shared() -> None:
+    journal = Journal(10)
+    runs = [(Firing(f"r{i % 5000}", "allow"), Firing("x", "deny")) for i in range(6000)]  # past the shared table
+    recorded = [journal.record(JournalEntry("op", "GET", "/p", 200, run)) for run in runs]
+    assert [e.rules for e in recorded] == runs
+    assert [e.rules for e in journal.entries] == runs[-10:]
+    again = journal.record(JournalEntry("op", "GET", "/p", 200, (Firing("r999", "allow"), Firing("x", "deny"))))
+    assert again.rules is journal.entries[-2].rules  # one tuple shared by entries that fired the same rules
+    assert again.denied_by == "x"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_SIZE = 10_000
+_RULE_RUNS_KEPT = 4096  # distinct runs of firings shared between entries (the table is cleared when full)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,9 @@ class Journal:
         self._entries: deque[JournalEntry] = deque(maxlen=size)
         self._next_id = first_id
         self._lock = threading.Lock()
+        # Requests of one kind fire the same rules: entries share one tuple of them instead of holding ~10 objects
+        # each, which keeps a full ring small and cheap for the garbage collector to walk.
+        self._rule_runs: dict[tuple[Firing, ...], tuple[Firing, ...]] = {}
 
     @property
     def size(self) -> int:
@@ -164,7 +168,12 @@ class Journal:
     def record(self, entry: JournalEntry) -> JournalEntry:
         """Append one entry (the oldest falls out when full); returns it with its id."""
         with self._lock:
-            entry = replace(entry, id=self._next_id)
+            rules = self._rule_runs.get(entry.rules)
+            if rules is None:
+                if len(self._rule_runs) >= _RULE_RUNS_KEPT:
+                    self._rule_runs.clear()
+                rules = self._rule_runs[entry.rules] = entry.rules
+            entry = replace(entry, id=self._next_id, rules=rules)
             self._next_id += 1
             self._entries.append(entry)
         return entry
