@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     import httpx
 
 DEFAULT_SIZE = 10_000
+_RULE_RUNS_KEPT = 4096  # distinct runs of firings shared between entries (the table is cleared when full)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,9 @@ class Journal:
         self._entries: deque[JournalEntry] = deque(maxlen=size)
         self._next_id = first_id
         self._lock = threading.Lock()
+        # Requests of one kind fire the same rules: entries share one tuple of them instead of holding ~10 objects
+        # each, which keeps a full ring small and cheap for the garbage collector to walk.
+        self._rule_runs: dict[tuple[Firing, ...], tuple[Firing, ...]] = {}
 
     @property
     def size(self) -> int:
@@ -163,7 +168,12 @@ class Journal:
     def record(self, entry: JournalEntry) -> JournalEntry:
         """Append one entry (the oldest falls out when full); returns it with its id."""
         with self._lock:
-            entry = replace(entry, id=self._next_id)
+            rules = self._rule_runs.get(entry.rules)
+            if rules is None:
+                if len(self._rule_runs) >= _RULE_RUNS_KEPT:
+                    self._rule_runs.clear()
+                rules = self._rule_runs[entry.rules] = entry.rules
+            entry = replace(entry, id=self._next_id, rules=rules)
             self._next_id += 1
             self._entries.append(entry)
         return entry
@@ -179,15 +189,20 @@ class Journal:
     ) -> list[JournalEntry]:
         """The newest ``limit`` entries (all when None) with ``after < id < before``, oldest first: pass the first
         entry's id as the next call's ``before`` to page back through the journal."""
-        entries = self.entries  # a copy: the lock is held only for that
-        if not entries:
-            return []
-        first = entries[0].id  # ids in the ring are consecutive
-        end = len(entries) if before is None else min(max(before - first, 0), len(entries))
-        start = 0 if after is None else min(max(after + 1 - first, 0), end)
-        if limit is not None:
-            start = max(start, end - limit)
-        return entries[start:end]
+        with self._lock:  # only the page is copied: a poll for the newest few costs the same in a full ring
+            entries = self._entries
+            if not entries:
+                return []
+            first, count = entries[0].id, len(entries)  # ids in the ring are consecutive
+            end = count if before is None else min(max(before - first, 0), count)
+            start = 0 if after is None else min(max(after + 1 - first, 0), end)
+            if limit is not None:
+                start = max(start, end - limit)
+            if start == 0 and end == count:
+                return list(entries)
+            if end - start <= count // 2:
+                return [entries[i] for i in range(start, end)]
+            return list(islice(entries, start, end))
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)

@@ -8,6 +8,7 @@ Changes made through the backend API show at once: the mock keeps no gateway cac
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from . import rate_limiting
 from .backend import Backend
 from .permissions import check_permissions, effective_permissions, required_expression
 from .state import AuditRecord, Deployment, Key, RuleState
-from .text import rust_trim, visible_ascii
+from .text import header_value_ok, rust_trim, visible_ascii
 
 _SRC = "platform/src/gateway/handlers.rs"
 
@@ -50,7 +51,7 @@ HEADERS_KEY_ORDER = rule("gateway.headers.key_order_random", f"{_SRC}:138,152-16
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 # Rust's to_ascii_uppercase: str.upper() would also turn U+0131 (dotless i) into "I" and U+017F (long s) into "S".
 _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
-_KEY_BODY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_KEY_BODY = re.compile(rb"[A-Za-z0-9_-]{43}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ def normalise_resource(resource: str) -> str | None:
 def is_valid_key_format(value: str) -> bool:
     """At least 46 bytes, the last 43 of them base64url characters (the prefix is not checked)."""
     raw = value.encode("utf-8")
-    return len(raw) >= 46 and all(chr(b) in _KEY_BODY for b in raw[-43:])
+    return len(raw) >= 46 and _KEY_BODY.fullmatch(raw[-43:]) is not None
 
 
 def check_authz(
@@ -257,7 +258,7 @@ def _identity(key: Key) -> Identity:
 
 def _valid_header_value(value: str) -> bool:
     """``HeaderValue::from_str``: no control bytes but tab (non-ASCII is accepted here)."""
-    return all(c == "\t" or (c >= " " and c != "\x7f") for c in value)
+    return header_value_ok(value)
 
 
 def _safe(value: str) -> str:

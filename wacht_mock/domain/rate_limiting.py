@@ -131,7 +131,10 @@ def evaluate(
     outcomes = []
     for r in rules:
         ms = window_ms(r)
-        log = d.counters.setdefault(counter_key(r, key, resource, client_ip), SlidingLog())
+        counter_id = counter_key(r, key, resource, client_ip)
+        log = d.counters.get(counter_id)
+        if log is None:  # not setdefault: that would build a throwaway log on every check
+            log = d.counters[counter_id] = SlidingLog()
         log.forget_until(now_ms - ms)
         if r.unit in ("calendar_day", "calendar_month"):
             # calendar_month resets daily too: production's day-granularity counter starts at 00:00 UTC.
