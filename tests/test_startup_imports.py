@@ -62,3 +62,14 @@ def test_serve_falls_back_to_asyncio_and_h11(monkeypatch: pytest.MonkeyPatch, mi
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else real(name, *a))
     assert server.stack() == ("asyncio", "h11")
+
+
+def test_the_package_level_all_rules_is_the_whole_catalogue_even_when_nothing_else_was_loaded() -> None:
+    code = (
+        "import wacht_mock\nprint(len(wacht_mock.all_rules()))\n"
+        "import wacht_mock.http.app, wacht_mock.mock, wacht_mock.live, wacht_mock.real\n"
+        "print(len(wacht_mock.all_rules()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, after = done.stdout.split()
+    assert int(first) == int(after) > 100
