@@ -6,14 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from .clock import VirtualClock
-from .domain.backend import Backend
 from .errors import SeedError, UsageError
 from .hosts import API_URL, GATEWAY_URL
 from .journal import DEFAULT_SIZE as DEFAULT_JOURNAL_SIZE
-from .seed import Seed, default_seed, load_seed, parse_seed
+
+if TYPE_CHECKING:
+    from .domain.backend import Backend
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
@@ -137,6 +137,10 @@ def _positive(text: str) -> int:
 def build_backend(seed_path: str | None, *, demo: bool = False) -> Backend:
     """The backend ``serve`` runs: seeded from the file (errors name it), or the demo, on a ticking virtual clock
     (at the seed's ``clock.now`` when it has one, as a snapshot does)."""
+    from .clock import VirtualClock  # here, not at the top: ``wacht-mock --help`` and ``verify`` need no domain
+    from .domain.backend import Backend
+    from .seed import Seed, default_seed, load_seed, parse_seed
+
     if demo:
         from .demo import demo_seed
 

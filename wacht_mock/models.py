@@ -63,7 +63,8 @@ PLANS: tuple[Plan, ...] = get_args(Plan)
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    # The validators are built on the first request that needs one, not while ``serve`` starts.
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True, defer_build=True)
 
 
 class RateLimitRuleInput(_Body):

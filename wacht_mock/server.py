@@ -4,6 +4,7 @@ this module) binds, so a test never races another process for a port."""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import socket
 import threading
@@ -46,11 +47,21 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+def stack() -> tuple[str, str]:
+    """uvicorn's event loop and HTTP parser: uvloop and httptools where both are installed, else asyncio and h11.
+    Measured here (``benchmarks/rows_server.py --stacks``), the mock answers 1.15-1.45x the requests on them, at a
+    quarter to a third less CPU per request."""
+    if importlib.util.find_spec("uvloop") and importlib.util.find_spec("httptools"):
+        return "uvloop", "httptools"
+    return "asyncio", "h11"
+
+
 def _uvicorn(app: ASGIApp) -> uvicorn.Server:
     import uvicorn  # here, not at the top: ``import wacht_mock`` must not load it
 
     hide_injected_drops()
-    return uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    loop, http = stack()
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", loop=loop, http=http))
 
 
 def serve_forever(app: ASGIApp, sock: socket.socket) -> None:

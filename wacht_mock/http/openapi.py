@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -27,6 +26,8 @@ class _Contract:
 
     def as_json(self) -> bytes:
         if self._json is None:
+            import yaml  # here: most servers never convert the contract
+
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
             document = yaml.load(self.as_yaml(), Loader=loader)
             self._json = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")

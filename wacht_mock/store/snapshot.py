@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from ..domain.backend import Backend
 from ..domain.state import App, AuditRecord, Deployment, Key, RateLimitRule, Scheme
 from ..errors import SeedError
@@ -171,6 +169,8 @@ def export_state(backend: Backend) -> dict[str, Any]:
 def dump(doc: dict[str, Any], *, yaml_form: bool) -> bytes:
     """A snapshot document as YAML or as (compact) JSON."""
     if yaml_form:
+        import yaml  # here, as in ``load``: a server that never snapshots never loads it
+
         dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
         text: str = yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True)
         return text.encode("utf-8")
@@ -183,6 +183,8 @@ def load(body: bytes, *, yaml_form: bool, source: str = "snapshot") -> Seed:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise SeedError(source, "file", "not UTF-8 text") from None
+    import yaml  # here: a server that never takes a snapshot starts without it
+
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(text, Loader=loader) if yaml_form else json.loads(text)

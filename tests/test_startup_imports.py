@@ -1,0 +1,75 @@
+"""What ``wacht-mock serve`` loads to start, and the server stack it picks (issue 14: startup and server stack).
+
+Speed itself is measured in benchmarks/rows_server.py; these assert which modules load and which stack is chosen.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+from wacht_mock import server
+from wacht_mock.seed import DeploymentSeed, Seed, default_seed
+
+
+def _loaded(code: str, names: tuple[str, ...]) -> list[str]:
+    probe = f"import json, sys\n{code}\nprint(json.dumps(sorted(m for m in {names!r} if m in sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_importing_the_package_loads_nothing_of_its_own_until_a_name_is_used() -> None:
+    assert _loaded("import wacht_mock", ("httpx", "respx", "pydantic", "starlette", "wacht_mock.mock")) == []
+    assert _loaded("from wacht_mock import WachtMock", ("wacht_mock.mock", "httpx")) == ["httpx", "wacht_mock.mock"]
+
+
+def test_the_serve_path_loads_no_client_library_and_no_yaml() -> None:
+    code = (
+        "from wacht_mock.cli import build_backend\nfrom wacht_mock.harness import Harness\n"
+        "from wacht_mock.http.app import create_app\nimport wacht_mock.server\n"
+        "create_app(Harness(build_backend(None)))"
+    )
+    assert _loaded(code, ("httpx", "respx", "yaml", "wacht_mock.mock", "wacht_mock.live")) == []
+
+
+def test_help_loads_no_domain() -> None:
+    code = "from wacht_mock.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    assert _loaded(code, ("pydantic", "wacht_mock.domain.backend", "starlette")) == []
+
+
+def test_the_default_seed_is_the_validated_one() -> None:
+    validated = Seed.model_validate({"deployments": [{"id": 1}]})
+    assert default_seed() == validated
+    assert default_seed().model_dump() == validated.model_dump()
+    assert default_seed().deployments[0] == DeploymentSeed(id=1)
+
+
+def test_serve_runs_on_uvloop_and_httptools_when_both_are_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: object() if name in ("uvloop", "httptools") else real(name, *a)
+    )
+    assert server.stack() == ("uvloop", "httptools")
+
+
+@pytest.mark.parametrize("missing", ["uvloop", "httptools"])
+def test_serve_falls_back_to_asyncio_and_h11(monkeypatch: pytest.MonkeyPatch, missing: str) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == missing else real(name, *a))
+    assert server.stack() == ("asyncio", "h11")
+
+
+def test_the_package_level_all_rules_is_the_whole_catalogue_even_when_nothing_else_was_loaded() -> None:
+    code = (
+        "import wacht_mock\nprint(len(wacht_mock.all_rules()))\n"
+        "import wacht_mock.http.app, wacht_mock.mock, wacht_mock.live, wacht_mock.real\n"
+        "print(len(wacht_mock.all_rules()))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, after = done.stdout.split()
+    assert int(first) == int(after) > 100
