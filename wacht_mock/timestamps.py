@@ -105,6 +105,13 @@ class _Scan:
         self.s = self.s[min(max_digits, len(self.s)) :]
         return n
 
+    def after(self, separator: str, max_digits: int, low: int, high: int) -> int:
+        """Whitespace, the ``separator`` literal, then a ``Numeric`` item: how every field after the first of a
+        date or a time is written in chrono's relaxed grammar."""
+        self.trim()
+        self.literal(separator)
+        return self.numeric(max_digits, low, high)
+
     def numeric(self, max_digits: int, low: int, high: int) -> int:
         """A ``Numeric`` item: leading whitespace skipped, then the digits, then the field's range check."""
         self.trim()
@@ -185,22 +192,14 @@ def parse_rfc3339_relaxed(text: str) -> int:
 def _parse(text: str) -> int:
     scan = _Scan(text)
     year = scan.year()
-    scan.trim()
-    scan.literal("-")
-    month = scan.numeric(2, 1, 12)
-    scan.trim()
-    scan.literal("-")
-    day = scan.numeric(2, 1, 31)
+    month = scan.after("-", 2, 1, 12)
+    day = scan.after("-", 2, 1, 31)
     if scan.s[:1] not in ("T", "t", " ") or not scan.s:
         raise ValueError("expected T or a space between date and time")
     scan.s = scan.s[1:]
     hour = scan.numeric(2, 0, 23)
-    scan.trim()
-    scan.literal(":")
-    minute = scan.numeric(2, 0, 59)
-    scan.trim()
-    scan.literal(":")
-    second = scan.numeric(2, 0, 60)
+    minute = scan.after(":", 2, 0, 59)
+    second = scan.after(":", 2, 0, 60)
     nanos = 0
     if scan.s.startswith("."):
         scan.s = scan.s[1:]
