@@ -1,5 +1,6 @@
-"""``responses.dumps`` writes serde_json's bytes whichever path it takes: the standard library's encoder when a body
-holds no float, the ryu writer otherwise; the float check that picks the path must see every float."""
+"""``responses.dumps`` writes serde_json's bytes whichever path it takes: orjson's when they carry no signed exponent
+(and orjson takes the body), else the standard library's encoder when a body holds no float, the ryu writer
+otherwise; the float check that picks the path must see every float."""
 
 from __future__ import annotations
 
@@ -36,6 +37,16 @@ def test_the_float_check_sees_every_float(value: Any) -> None:
 @given(VALUES)
 def test_both_paths_write_the_same_bytes(value: Any) -> None:
     assert dumps(value) == _write(value).encode("utf-8")
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_a_float_alone_is_spelled_as_ryu_spells_it(value: float) -> None:
+    assert dumps([value]) == f"[{_write(value)}]".encode()
+
+
+def test_bodies_orjson_refuses_take_the_exact_path() -> None:
+    assert dumps({"big": 2**70, "n": -(2**64)}) == b'{"big":1180591620717411303424,"n":-18446744073709551616}'
+    assert dumps({1: "a", False: 1e16}) == b'{"1":"a","false":1e16}'
 
 
 def test_serde_json_spelling_and_escaping() -> None:

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
 from starlette.responses import Response
 
 from ..domain.apps import AppPage, AppView
@@ -27,7 +28,17 @@ from .operations import Reply, Router
 
 
 def dumps(body: object) -> bytes:
-    """Compact JSON as serde_json writes it, floats in ryu's spelling (``1e16``, not Python's ``1e+16``)."""
+    """Compact JSON as serde_json writes it, floats in ryu's spelling (``1e16``, not Python's ``1e+16``).
+
+    orjson writes serde_json's bytes (escapes, number spelling, field order) except a float's exponent, which it
+    signs (``1e+16``): such a body, and one orjson refuses (an integer beyond 64 bits, a key that is not a string,
+    a lone surrogate), takes the exact path instead."""
+    try:
+        fast = orjson.dumps(body)
+    except TypeError:
+        fast = b"e+"
+    if b"e+" not in fast:
+        return fast
     if not _has_float(body):
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return _write(body).encode("utf-8")
