@@ -245,20 +245,32 @@ def _civil(micros: int) -> tuple[int, int, int, int]:
     return yoe + era * 400 + (1 if month <= 2 else 0), month, day, in_day
 
 
+_FORMATTED: dict[datetime, str] = {}
+"""Texts already written, by instant: an app list writes every app's two timestamps on every call."""
+_FORMATTED_KEPT = 65_536
+
+
 def format_timestamp(instant: Instant) -> str:
     """As chrono's serde writes ``DateTime<Utc>``: a 4-digit zero-padded year (signed ``{:+05}`` outside 0..=9999),
     ``Z``, and the shortest exact fraction of 0, 3 or 6 digits (``SecondsFormat::AutoSi``)."""
+    known = _FORMATTED.get(instant) if type(instant) is datetime else None
+    if known is not None:
+        return known
     year, month, day, in_day = _civil(micros_of(instant))
     seconds, micros = divmod(in_day, _US)
     if not 1000 <= year <= 9999:
         FOUR_DIGIT_YEAR.applied()  # zero-padded, or signed outside 0..=9999: not the year as Python prints it
     shown_year = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+05d}"
     text = f"{shown_year}-{month:02d}-{day:02d}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-    if micros == 0:
-        return text + "Z"
     if micros % 1000 == 0:
-        return f"{text}.{micros // 1000:03d}Z"
-    return f"{text}.{micros:06d}Z"
+        text = f"{text}Z" if micros == 0 else f"{text}.{micros // 1000:03d}Z"
+    else:
+        text = f"{text}.{micros:06d}Z"
+    if 1000 <= year <= 9999 and type(instant) is datetime:  # only years whose rule need not fire on every write
+        if len(_FORMATTED) >= _FORMATTED_KEPT:
+            _FORMATTED.clear()
+        _FORMATTED[instant] = text
+    return text
 
 
 def parse_instant(text: str) -> Instant:
