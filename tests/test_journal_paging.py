@@ -4,6 +4,8 @@ exactly the entries with ``after < id < before``, the newest ``limit`` of them, 
 from __future__ import annotations
 
 import itertools
+from dataclasses import fields
+from datetime import UTC, datetime
 
 from wacht_mock import Journal, JournalEntry
 from wacht_mock.rules import Firing
@@ -49,3 +51,16 @@ def test_entries_keep_their_own_rules_when_runs_are_shared() -> None:
     again = journal.record(JournalEntry("op", "GET", "/p", 200, (Firing("r999", "allow"), Firing("x", "deny"))))
     assert again.rules is journal.entries[-2].rules  # one tuple shared by entries that fired the same rules
     assert again.denied_by == "x"
+
+
+def test_recording_keeps_every_field_but_the_id_and_the_shared_rules() -> None:
+    entry = JournalEntry(
+        "createApiAuthApp", "POST", "/api-auth/apps", 409, (Firing("r", "deny"),), "taken", "slow",
+        at=datetime(2026, 1, 1, tzinfo=UTC), query="a=1", headers=(("host", "h"),), body=b"{}",
+        response_body=b"[]", response_type="application/json", origin="https://api.wacht.dev",
+    )  # fmt: skip
+    recorded = Journal(5, first_id=7).record(entry)
+    assert recorded.id == 7
+    for f in fields(JournalEntry):
+        if f.name != "id":
+            assert getattr(recorded, f.name) == getattr(entry, f.name), f.name

@@ -16,7 +16,7 @@ import json as jsonlib
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,27 @@ class JournalEntry:
     """The answer's ``Content-Type``."""
     origin: str = field(default="", compare=False)
     """``scheme://host`` the request was sent to, when known."""
+
+    def numbered(self, id: int, rules: tuple[Firing, ...]) -> JournalEntry:
+        """This entry as recorded: its id, and the journal's shared tuple of its rules (``dataclasses.replace``
+        spelled out: it is on every request's path)."""
+        return JournalEntry(
+            self.operation,
+            self.method,
+            self.path,
+            self.status,
+            rules,
+            self.message,
+            self.fault,
+            id,
+            self.at,
+            self.query,
+            self.headers,
+            self.body,
+            self.response_body,
+            self.response_type,
+            self.origin,
+        )
 
     @property
     def url(self) -> str:
@@ -173,7 +194,7 @@ class Journal:
                 if len(self._rule_runs) >= _RULE_RUNS_KEPT:
                     self._rule_runs.clear()
                 rules = self._rule_runs[entry.rules] = entry.rules
-            entry = replace(entry, id=self._next_id, rules=rules)
+            entry = entry.numbered(self._next_id, rules)
             self._next_id += 1
             self._entries.append(entry)
         return entry

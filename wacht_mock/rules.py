@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Literal, NoReturn, TypeVar
+from dataclasses import dataclass, field
+from typing import Literal, NamedTuple, NoReturn, TypeVar
 
 from .errors import VendorError
 
@@ -20,9 +20,9 @@ Outcome = Literal["allow", "deny", "applied"]
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True, slots=True)
-class Firing:
-    """One rule taking one side during one request."""
+class Firing(NamedTuple):
+    """One rule taking one side during one request. A named tuple, not a dataclass: the journal interns each
+    request's run of firings by value, and a tuple's hash is computed in C."""
 
     rule_id: str
     outcome: Outcome
@@ -49,6 +49,11 @@ class Rule:
     message: str | None = None
     only: Literal["allow", "deny"] | None = None
     decision: bool = False
+    _firings: tuple[Firing, Firing, Firing] = field(init=False, repr=False, compare=False)
+    """This rule's three possible firings (allow, deny, applied), built once: a request records several."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_firings", _sides(self.id))
 
     @property
     def sides(self) -> tuple[Outcome, ...]:
@@ -89,15 +94,8 @@ class Rule:
         """Record that a behaviour rule (one with no deny side) shaped the answer."""
         _record(self._firings[2])
 
-    @property
-    def _firings(self) -> tuple[Firing, Firing, Firing]:
-        """This rule's three possible firings (allow, deny, applied), built once: a request records several."""
-        found = _FIRINGS.get(self.id)
-        return found if found is not None else _sides(self.id)
-
 
 _registry: dict[str, Rule] = {}
-_FIRINGS: dict[str, tuple[Firing, Firing, Firing]] = {}
 
 
 def rule(
@@ -114,7 +112,6 @@ def rule(
         raise ValueError(f"rule {rule_id} declared twice")
     declared = Rule(rule_id, source, status, message, only, decision)
     _registry[rule_id] = declared
-    _FIRINGS[rule_id] = _sides(rule_id)
     return declared
 
 
