@@ -150,7 +150,7 @@ class VendorApi:
                     self.backend,
                     caller,
                     {key: path_text(value) for key, value in params.items()},
-                    request.url.query,
+                    request.scope["query_string"].decode("latin-1"),
                     request.headers,
                     request.client.host if request.client else "127.0.0.1",
                     body,

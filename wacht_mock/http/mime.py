@@ -50,6 +50,8 @@ def _params(s: str, start: int) -> bool:
 def is_json_content_type(value: str | None) -> bool:
     """axum's ``json_content_type``: mime parses the header, its type is ``application`` and its subtype or
     suffix is ``json`` (both case-insensitive)."""
+    if value == "application/json":
+        return True
     if value is None or any(c not in _VISIBLE for c in value):
         return False
     slash = value.find("/")

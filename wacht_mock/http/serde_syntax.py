@@ -80,9 +80,12 @@ class Json:
 
     def ws(self) -> int | None:
         """``parse_whitespace``: skip whitespace, then peek."""
-        while self.pos < len(self.data) and self.data[self.pos] in WS:
-            self.pos += 1
-        return self.peek()
+        data, pos = self.data, self.pos
+        end = len(data)
+        while pos < end and data[pos] in WS:
+            pos += 1
+        self.pos = pos
+        return data[pos] if pos < end else None
 
     def fail(self, message: str) -> NoReturn:
         """``Deserializer::error``: the position just past the last byte consumed."""
