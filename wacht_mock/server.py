@@ -4,6 +4,7 @@ this module) binds, so a test never races another process for a port."""
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import logging
 import socket
@@ -66,7 +67,12 @@ def _uvicorn(app: ASGIApp) -> uvicorn.Server:
 
 def serve_forever(app: ASGIApp, sock: socket.socket) -> None:
     """Serve ``app`` on ``sock`` in this thread until uvicorn is told to stop (Ctrl-C, SIGTERM)."""
-    _uvicorn(app).run(sockets=[sock])
+    server = _uvicorn(app)
+    # What this process built before serving (modules, the seed) lives as long as it does: out of the collector's
+    # full passes, which then walk only what requests made (the journal, new state).
+    gc.collect()
+    gc.freeze()
+    server.run(sockets=[sock])
 
 
 class LiveServer:
