@@ -1,7 +1,8 @@
 """A server for benchmarks/rows_server.py, on a chosen stack: ``python live_app.py {mock,bare} {asyncio,uvloop}``.
 
 ``mock`` is what ``wacht-mock serve --quiet`` serves (the default seed); ``bare`` is the baseline: bare Starlette
-routes doing comparable JSON work (read the body, answer JSON) on the same paths. ``asyncio`` is uvicorn on asyncio
+routes doing comparable JSON work on the same paths (read the body, build and write a body of the mock's shape and
+size with the standard library, as Starlette's ``JSONResponse`` does). ``asyncio`` is uvicorn on asyncio
 and h11, ``uvloop`` on uvloop and httptools. Prints ``serving URL`` once listening.
 """
 
@@ -18,22 +19,60 @@ from starlette.routing import Route
 STACKS = {"asyncio": ("asyncio", "h11"), "uvloop": ("uvloop", "httptools")}
 
 
+def _app_json(slug: str, name: str) -> dict[str, object]:
+    """An app with every field the mock's app JSON has (so the bare route writes as many bytes)."""
+    at = "2026-12-01T03:25:10.799493Z"
+    return {
+        "deployment_id": "1",
+        "app_slug": slug,
+        "name": name,
+        "description": None,
+        "is_active": True,
+        "key_prefix": "sk",
+        "permissions": [],
+        "resources": [],
+        "rate_limits": [],
+        "created_at": at,
+        "updated_at": at,
+        "deleted_at": None,
+    }
+
+
+def _decision(key: str, resource: str) -> dict[str, object]:
+    """An allowed check with every field the mock's decision has."""
+    identity = dict.fromkeys(("owner_user_id", "organization_id", "workspace_id", "organization_membership_id"))
+    headers = {"x-wacht-app-slug": "app-0", "x-wacht-key-id": key, "x-ratelimit-60s-limit": "1000"}
+    return {
+        "request_id": "req_7351433748085933027",
+        "allowed": True,
+        "reason": None,
+        "blocked_rule": None,
+        "identity": {"key_id": key, "deployment_id": "1", "app_slug": "app-0", "key_name": resource, **identity},
+        "permissions": [],
+        "metadata": {},
+        "rate_limits": [{"rule": "1000/60s", "remaining": 999, "limit": 1000}],
+        "retry_after": None,
+        "headers": {**headers, "x-ratelimit-60s-remaining": "999", "x-wacht-deployment-id": "1"},
+    }
+
+
 def bare_app() -> Starlette:
-    """The baseline: one JSON route per benchmarked operation, no state."""
+    """The baseline: one JSON route per benchmarked operation, no state, each writing a body of the mock's shape
+    and size (eleven apps listed, a whole app created, the whole decision of a check), built on every request."""
 
     async def list_apps(request: Request) -> JSONResponse:
-        app = {"app_slug": "billing", "name": "Billing", "rate_limits": []}
-        return JSONResponse({"data": [app], "has_more": False})
+        apps = [_app_json(f"app-{i}", f"App {i}") for i in range(11)]
+        return JSONResponse({"data": apps, "has_more": False, "limit": 50, "offset": 0})
 
     async def create_app(request: Request) -> JSONResponse:
         body = await request.json()
         if body["app_slug"] == "taken":
-            return JSONResponse({"message": "API key app with this slug already exists"}, status_code=409)
-        return JSONResponse({"app_slug": body["app_slug"], "name": body["name"], "rate_limits": []})
+            return JSONResponse({"errors": [{"message": "Resource already exists", "code": 409}]}, status_code=409)
+        return JSONResponse(_app_json(body["app_slug"], body["name"]))
 
     async def check(request: Request) -> JSONResponse:
         body = await request.json()
-        return JSONResponse({"request_id": "req_1", "allowed": True, "resource": body["resource"]})
+        return JSONResponse(_decision(body["principal"]["value"][-19:], body["resource"]))
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
