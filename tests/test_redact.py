@@ -18,3 +18,17 @@ def test_redaction_cuts_secret_shaped_values_and_credentials() -> None:
         ("accept", "*/*"),
     )
     assert redact_bytes(b'{"secret":"sk_live_' + b"D" * 43 + b'"}') == '{"secret":"sk_live_…DDDD"}'.encode()
+
+
+def test_headers_read_twice_read_the_same_and_no_secret_is_remembered() -> None:
+    from wacht_mock import redact
+
+    secret = b"sk_live_" + b"E" * 43
+    headers = [[b"User-Agent", b"tool " + secret], (b"accept", b"*/*"), (b"authorization", b"Bearer " + secret)]
+    first, second = redact_headers(headers), redact_headers(headers)
+    assert (
+        first
+        == second
+        == (("user-agent", "tool sk_live_…EEEE"), ("accept", "*/*"), ("authorization", "Bearer sk_live_…EEEE"))
+    )
+    assert not any(secret in name + value for name, value in redact._SEEN)

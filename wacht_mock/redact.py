@@ -56,15 +56,32 @@ def redact_credential(value: str) -> str:
     return f"{scheme} {cut}" if scheme else cut
 
 
+_SEEN: dict[tuple[bytes, bytes], tuple[str, str]] = {}
+"""The text pair of each plain header already met: a client sends the same few on every request, and the journal
+then holds one copy of each instead of one per entry."""
+_SEEN_KEPT = 4096
+
+
 def redact_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
     """ASGI headers as text pairs, credentials and secret-shaped values redacted."""
     pairs = []
     for name_bytes, value_bytes in raw:
+        header = (name_bytes, value_bytes)  # a server may pass lists, which no dict takes as a key
+        seen = _SEEN.get(header)
+        if seen is not None:
+            pairs.append(seen)
+            continue
         name = name_bytes.decode("latin-1").lower()
         value = value_bytes.decode("latin-1")
+        shown = value
         if name not in _PLAIN and _CREDENTIAL_NAME.search(name):
-            value = redact_credential(value)
+            shown = redact_credential(value)
         elif "_" in value:
-            value = redact_text(value)
-        pairs.append((name, value))
+            shown = redact_text(value)
+        pair = (name, shown)
+        if name in _PLAIN and shown == value:  # nothing secret in it: no secret is kept here, even as a key
+            if len(_SEEN) >= _SEEN_KEPT:
+                _SEEN.clear()
+            _SEEN[header] = pair
+        pairs.append(pair)
     return tuple(pairs)

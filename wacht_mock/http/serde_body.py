@@ -68,6 +68,16 @@ class _Scalar:
     scalar's type (``accepts``) as soon as it has read it."""
 
     accepts: TypeAdapter[Any]
+    plain: frozenset[type] = frozenset()
+    """The JSON types that always pass ``accepts`` (``str`` for a string field, ``None`` too when optional): checked
+    without pydantic."""
+
+
+def _plain(whole: Any) -> frozenset[type]:
+    options = get_args(whole) if get_origin(whole) in (Union, types.UnionType) else (whole,)
+    if all(o in (str, bool, type(None)) for o in options):
+        return frozenset(options)
+    return frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,7 @@ def _schema(annotation: Any, whole: Any, *, nullable: bool) -> _Schema:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         fields = {f.alias or name: schema_of(_field_type(f)) for name, f in annotation.model_fields.items()}
         return _Model(fields, nullable)
-    return _Value() if annotation is Any else _Scalar(TypeAdapter(whole, config=_STRICT))
+    return _Value() if annotation is Any else _Scalar(TypeAdapter(whole, config=_STRICT), _plain(whole))
 
 
 def read_body(raw: bytes, model: type[BaseModel]) -> tuple[Any, bool]:
@@ -148,6 +158,8 @@ def _read(text: str, i: int, schema: _Schema, depth: int) -> tuple[Any, int]:
 def _check_type(value: Any, schema: _Schema, i: int) -> None:
     """serde's refusal of a scalar (or null) read where ``schema`` is expected, before it reads any further."""
     if isinstance(schema, _Scalar):
+        if type(value) in schema.plain:
+            return
         try:
             schema.accepts.validate_python(value)
         except ValidationError:
