@@ -7,7 +7,8 @@ server; the mock and the bare app take turns within every round (a fresh server 
 another's state); only 2xx answers (and the 409 a repeated slug must get) count as requests served; the mock runs
 ``serve --quiet`` (no request log); the bare routes read the body and answer JSON as the mock does. The backend
 API's own rate limit (1,000 calls a minute) would answer most of the load with 429: a thread steps the mock's
-virtual clock a minute every 0.1 s (a control-plane call, work the bare app is spared).
+virtual clock a minute every 0.02 s (a control-plane call, work the bare app is spared; stepping every 0.1 s capped
+the mock at 10,000 requests a second and answered the rest 429).
 
 Run on its own (``python benchmarks/rows_server.py --stacks``) it compares server stacks instead: the mock and the
 bare app on asyncio+h11 and on uvloop+httptools, interleaved, medians of 3.
@@ -112,11 +113,11 @@ def _prepare_mock(url: str) -> str:
 
 @contextmanager
 def _stepping_clock(url: str) -> Iterator[None]:
-    """Step the mock's virtual clock a minute every 0.1 s, so its rate limits never answer the load."""
+    """Step the mock's virtual clock a minute every 0.02 s, so its rate limits never answer the load."""
     stop = threading.Event()
 
     def step() -> None:
-        while not stop.wait(0.1):
+        while not stop.wait(0.02):
             _call(url + "/_mock/clock", "POST", {"advance_seconds": 61})
 
     thread = threading.Thread(target=step, daemon=True)
