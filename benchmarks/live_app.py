@@ -19,7 +19,7 @@ from starlette.routing import Route
 STACKS = {"asyncio": ("asyncio", "h11"), "uvloop": ("uvloop", "httptools")}
 
 
-def _app_json(slug: str, name: str) -> dict[str, object]:
+def app_body(slug: str, name: str) -> dict[str, object]:
     """An app with every field the mock's app JSON has (so the bare route writes as many bytes)."""
     at = "2026-12-01T03:25:10.799493Z"
     return {
@@ -38,7 +38,7 @@ def _app_json(slug: str, name: str) -> dict[str, object]:
     }
 
 
-def _decision(key: str, resource: str) -> dict[str, object]:
+def decision_body(key: str, resource: str) -> dict[str, object]:
     """An allowed check with every field the mock's decision has."""
     identity = dict.fromkeys(("owner_user_id", "organization_id", "workspace_id", "organization_membership_id"))
     headers = {"x-wacht-app-slug": "app-0", "x-wacht-key-id": key, "x-ratelimit-60s-limit": "1000"}
@@ -61,18 +61,18 @@ def bare_app() -> Starlette:
     and size (eleven apps listed, a whole app created, the whole decision of a check), built on every request."""
 
     async def list_apps(request: Request) -> JSONResponse:
-        apps = [_app_json(f"app-{i}", f"App {i}") for i in range(11)]
+        apps = [app_body(f"app-{i}", f"App {i}") for i in range(11)]
         return JSONResponse({"data": apps, "has_more": False, "limit": 50, "offset": 0})
 
     async def create_app(request: Request) -> JSONResponse:
         body = await request.json()
         if body["app_slug"] == "taken":
             return JSONResponse({"errors": [{"message": "Resource already exists", "code": 409}]}, status_code=409)
-        return JSONResponse(_app_json(body["app_slug"], body["name"]))
+        return JSONResponse(app_body(body["app_slug"], body["name"]))
 
     async def check(request: Request) -> JSONResponse:
         body = await request.json()
-        return JSONResponse(_decision(body["principal"]["value"][-19:], body["resource"]))
+        return JSONResponse(decision_body(body["principal"]["value"][-19:], body["resource"]))
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

@@ -1,5 +1,6 @@
 """Gateway row: authorization checks per second against a large state, beside a bare Starlette JSON route doing
-comparable work (read the JSON body, answer a small JSON object) on the same transport, interleaved.
+comparable work (read the JSON body, answer a decision of the mock's shape and size) on the same transport,
+interleaved.
 
 The state: 10^4 keys (100 apps of 100 keys), 100 rate-limit schemes of 3 rules each, seeded as one document;
 and one counter window already holding 10^6 accepted hits (the checked app's per-app hour counter, filled
@@ -16,6 +17,7 @@ import time
 from typing import Any
 
 import httpx
+from live_app import decision_body
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -75,7 +77,7 @@ def build(schemes: int, keys_per_app: int, hits: int) -> tuple[WachtMock, str]:
 def _bare_app() -> Starlette:
     async def check(request: Request) -> JSONResponse:
         body = await request.json()
-        return JSONResponse({"request_id": "req_1", "allowed": True, "resource": body["resource"]})
+        return JSONResponse(decision_body(body["principal"]["value"][-19:], body["resource"]))
 
     return Starlette(routes=[Route("/v1/authz/check", check, methods=["POST"])])
 

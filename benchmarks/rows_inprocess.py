@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import httpx
 from fixture_cost import fixture_costs
+from live_app import app_body
 from pytest_wacht_mock.routing import SessionRouter
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -38,7 +39,7 @@ BARE = "bare Starlette route via ASGITransport"
 
 def _bare_app() -> Starlette:
     async def app_json(request: Request) -> JSONResponse:
-        return JSONResponse({"app_slug": request.path_params["slug"], "name": "Billing", "rate_limits": []})
+        return JSONResponse(app_body(request.path_params["slug"], "Billing"))
 
     return Starlette(routes=[Route("/api-auth/apps/{slug}", app_json)])
 
