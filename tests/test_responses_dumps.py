@@ -52,3 +52,16 @@ def test_bodies_orjson_refuses_take_the_exact_path() -> None:
 def test_serde_json_spelling_and_escaping() -> None:
     body = {"b": 1e16, "a": ["\u007f", "é", '"\\', "\n"], "n": None, "t": True, "i": -3}
     assert dumps(body) == '{"b":1e16,"a":["\u007f","é","\\"\\\\","\\n"],"n":null,"t":true,"i":-3}'.encode()
+
+
+def test_a_small_answer_holds_no_more_memory_than_its_bytes() -> None:
+    import tracemalloc
+
+    body = {"errors": [{"message": "Resource already exists", "code": 409}]}
+    tracemalloc.start()
+    try:
+        kept = [dumps(body) for _ in range(100)]
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < len(kept) * (len(kept[0]) + 200)

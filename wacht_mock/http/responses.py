@@ -38,7 +38,8 @@ def dumps(body: object) -> bytes:
     except TypeError:
         fast = b"e+"
     if b"e+" not in fast:
-        return fast
+        # A copy: orjson's bytes hold on to their whole buffer (4 KiB at least), and the journal keeps every answer.
+        return bytes(memoryview(fast))
     if not _has_float(body):
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return _write(body).encode("utf-8")
