@@ -35,6 +35,13 @@ from .serde_syntax import (
 
 _AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
 
+# Declared here, not in serde_body (which reads backend bodies and loads pydantic on the first one): the rule
+# catalogue is whole as soon as the routes are imported.
+UNKNOWN_FIELD_SKIPPED = rule(
+    "http.body.unknown_field_skipped_unvalidated",
+    "serde_json 1.0.140 src/de.rs:1100-1213 (ignore_value, through deserialize_ignored_any:1908-1914)",
+)
+
 SYNTAX = rule(
     "gateway.http.json_syntax",
     _AXUM + " + serde_json 1.0.140 src/de.rs, src/read.rs + serde_path_to_error src/de.rs (the path before it)",
