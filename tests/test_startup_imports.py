@@ -46,6 +46,8 @@ def test_the_default_seed_serves_without_pydantic_until_a_body_is_read() -> None
     )
     heavy = ("pydantic", "wacht_mock.models", "wacht_mock.seed", "wacht_mock.http.serde_body")
     assert _loaded(build, heavy) == []
+    on_first_use = ("wacht_mock.store.snapshot", "wacht_mock.http.dashboard_json", "importlib.resources", "difflib")
+    assert _loaded(build, on_first_use) == []
     first_body = (
         "from starlette.testclient import TestClient\nfrom wacht_mock.ids import stable_deployment_secret\n"
         "auth = {'authorization': 'Bearer ' + stable_deployment_secret(1)}\n"

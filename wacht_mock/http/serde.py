@@ -10,7 +10,6 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any, NoReturn
 
 from ..domain.gateway import AuthzCheckRequest
@@ -400,6 +399,8 @@ def _unexpected(value: Any) -> str:
         return f"integer `{value}`"
     if isinstance(value, float):
         # Rust's Display: the shortest round-trip digits, never an exponent; serde adds ".0" to a whole number
+        from decimal import Decimal  # here: only an error message needs it
+
         digits = format(Decimal(repr(value)), "f")
         return f"floating point `{digits if '.' in digits else digits + '.0'}`"
     if isinstance(value, str):

@@ -18,9 +18,6 @@ from ..timestamps import format_timestamp
 if TYPE_CHECKING:
     from ..seed import Seed
 
-YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
-JSON_TYPES = ("application/json",)
-
 
 def _ts(value: Any) -> str | None:
     return format_timestamp(value) if value is not None else None
