@@ -9,6 +9,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +57,13 @@ def test_the_default_seed_serves_without_pydantic_until_a_body_is_read() -> None
         ".status_code == 200"
     )
     assert _loaded(build + first_body, heavy) == ["pydantic", "wacht_mock.http.serde_body", "wacht_mock.models"]
+
+
+def test_a_json_seed_is_read_without_yaml(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"deployments": [{"id": 7, "plan": "pro"}]}))
+    code = f"from wacht_mock.cli import build_backend\nassert list(build_backend({str(seed)!r}).deployments) == [7]"
+    assert _loaded(code, ("yaml", "pydantic")) == ["pydantic"]
 
 
 def test_a_backend_without_a_seed_is_the_default_seed() -> None:
