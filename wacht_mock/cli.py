@@ -175,7 +175,6 @@ def serve(
     from .http.app import create_app
     from .http.cors import check_origin
     from .http.guard import TOKEN_HEADER, is_loopback
-    from .http.request_log import LineWriter, RequestLog
     from .journal import Journal
     from .server import base_url, bind, serve_forever
 
@@ -215,6 +214,8 @@ def serve(
     if quiet:
         serve_forever(app, sock)
         return 0
+    from .http.request_log import LineWriter, RequestLog
+
     log = LineWriter(sys.stdout)
     try:
         serve_forever(RequestLog(app, log.write), sock)
