@@ -9,10 +9,12 @@ import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from wacht_mock import server
+from wacht_mock.domain.backend import Backend
 from wacht_mock.seed import DeploymentSeed, Seed, default_seed
 
 
@@ -35,6 +37,42 @@ def test_the_serve_path_loads_no_client_library_and_no_yaml() -> None:
         "create_app(Harness(build_backend(None)))"
     )
     assert _loaded(code, ("httpx", "respx", "yaml", "wacht_mock.mock", "wacht_mock.live")) == []
+
+
+def test_the_default_seed_serves_without_pydantic_until_a_body_is_read() -> None:
+    build = (
+        "from wacht_mock.cli import build_backend\nfrom wacht_mock.harness import Harness\n"
+        "from wacht_mock.http.app import create_app\nimport wacht_mock.server, wacht_mock.http.request_log\n"
+        "app = create_app(Harness(build_backend(None)))\n"
+    )
+    heavy = ("pydantic", "wacht_mock.models", "wacht_mock.seed", "wacht_mock.http.serde_body")
+    assert _loaded(build, heavy) == []
+    on_first_use = ("wacht_mock.store.snapshot", "wacht_mock.http.dashboard_json", "importlib.resources", "difflib")
+    assert _loaded(build, on_first_use) == []
+    first_body = (
+        "from starlette.testclient import TestClient\nfrom wacht_mock.ids import stable_deployment_secret\n"
+        "auth = {'authorization': 'Bearer ' + stable_deployment_secret(1)}\n"
+        "body = {'app_slug': 'a', 'name': 'A', 'key_prefix': 'sk'}\n"
+        "assert TestClient(app, base_url='https://api.wacht.dev').post('/api-auth/apps', json=body, headers=auth)"
+        ".status_code == 200"
+    )
+    assert _loaded(build + first_body, heavy) == ["pydantic", "wacht_mock.http.serde_body", "wacht_mock.models"]
+
+
+def test_a_json_seed_is_read_without_yaml(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"deployments": [{"id": 7, "plan": "pro"}]}))
+    code = f"from wacht_mock.cli import build_backend\nassert list(build_backend({str(seed)!r}).deployments) == [7]"
+    assert _loaded(code, ("yaml", "pydantic")) == ["pydantic"]
+
+
+def test_a_backend_without_a_seed_is_the_default_seed() -> None:
+    bare, seeded = Backend(), Backend(default_seed())
+    assert [(d.id, d.plan, d.secret) for d in bare.deployments.values()] == [
+        (d.id, d.plan, d.secret) for d in seeded.deployments.values()
+    ]
+    assert bare.ids.last == seeded.ids.last
+    assert bare.seed == default_seed()
 
 
 def test_help_loads_no_domain() -> None:

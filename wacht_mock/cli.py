@@ -139,18 +139,22 @@ def build_backend(seed_path: str | None, *, demo: bool = False) -> Backend:
     (at the seed's ``clock.now`` when it has one, as a snapshot does)."""
     from .clock import VirtualClock  # here, not at the top: ``wacht-mock --help`` and ``verify`` need no domain
     from .domain.backend import Backend
-    from .seed import Seed, default_seed, load_seed, parse_seed
 
     if demo:
         from .demo import demo_seed
+        from .seed import parse_seed
 
         clock = VirtualClock(ticking=True)
         return Backend(parse_seed(demo_seed(clock.now())[0], source="demo"), clock=clock)
-    seed: Seed = load_seed(seed_path) if seed_path else default_seed()
+    if not seed_path:
+        return Backend(None, clock=VirtualClock(None, ticking=True))  # the default seed, built without pydantic
+    from .seed import load_seed
+
+    seed = load_seed(seed_path)
     try:
         return Backend(seed, clock=VirtualClock(seed.clock.now if seed.clock else None, ticking=True))
     except SeedError as exc:
-        raise exc.with_source(seed_path or "default seed") from None
+        raise exc.with_source(seed_path) from None
 
 
 def serve(
@@ -171,7 +175,6 @@ def serve(
     from .http.app import create_app
     from .http.cors import check_origin
     from .http.guard import TOKEN_HEADER, is_loopback
-    from .http.request_log import LineWriter, RequestLog
     from .journal import Journal
     from .server import base_url, bind, serve_forever
 
@@ -211,6 +214,8 @@ def serve(
     if quiet:
         serve_forever(app, sock)
         return 0
+    from .http.request_log import LineWriter, RequestLog
+
     log = LineWriter(sys.stdout)
     try:
         serve_forever(RequestLog(app, log.write), sock)

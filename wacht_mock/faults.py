@@ -18,7 +18,6 @@ never reused by the same harness, so one can be removed by it.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import math
 import random
 import threading
@@ -156,6 +155,8 @@ def check_operation(name: object) -> None:
     names = operation_names()
     if isinstance(name, str) and name in names:
         return
+    import difflib  # here: only a misspelt name needs it
+
     close = difflib.get_close_matches(name, names, n=1) if isinstance(name, str) else []
     hint = f" (did you mean {close[0]}?)" if close else ""
     raise UsageError(f"unknown operation {name!r}{hint}; operations are: {', '.join(names)}")

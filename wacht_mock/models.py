@@ -7,28 +7,24 @@ field order, with its per-field choice between "omitted when null" and "present 
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
 from .timestamps import Instant, parse_instant
 from .timestamps import format_timestamp as format_timestamp  # re-exported: callers import them from here
 from .timestamps import parse_timestamp as parse_timestamp
-
-I64_MIN, I64_MAX = -(2**63), 2**63 - 1
-I32_MIN, I32_MAX = -(2**31), 2**31 - 1
-_INT_TEXT = re.compile(r"[+-]?[0-9]+")
-
-
-def parse_i64(text: str) -> int:
-    """Parse like Rust's ``str::parse::<i64>``: optional sign, ASCII digits, in range; else ValueError."""
-    if not _INT_TEXT.fullmatch(text):
-        raise ValueError(f"invalid digit in {text!r}")
-    value = int(text)
-    if not I64_MIN <= value <= I64_MAX:
-        raise ValueError("number too large to fit in target type")
-    return value
+from .wire import I32_MAX as I32_MAX
+from .wire import I32_MIN as I32_MIN
+from .wire import I64_MAX as I64_MAX
+from .wire import I64_MIN as I64_MIN
+from .wire import MODES as MODES
+from .wire import PLANS as PLANS
+from .wire import UNITS as UNITS
+from .wire import Mode as Mode
+from .wire import Plan as Plan
+from .wire import Unit as Unit
+from .wire import parse_i64 as parse_i64
 
 
 def _flexible_i64(value: object) -> int:
@@ -54,12 +50,6 @@ def _timestamp(value: object) -> Instant:
 FlexibleI64 = Annotated[int, PlainValidator(_flexible_i64)]
 I32 = Annotated[int, PlainValidator(_i32)]
 Timestamp = Annotated[Instant, PlainValidator(_timestamp)]
-Unit = Literal["millisecond", "second", "minute", "hour", "day", "calendar_day", "month", "calendar_month"]
-Mode = Literal["per_app", "per_key", "per_key_and_ip", "per_app_and_ip"]
-Plan = Literal["growth", "pro", "starter", "none"]
-UNITS: tuple[Unit, ...] = get_args(Unit)
-MODES: tuple[Mode, ...] = get_args(Mode)
-PLANS: tuple[Plan, ...] = get_args(Plan)
 
 
 class _Body(BaseModel):

@@ -291,15 +291,27 @@ def load_seed(path: str | Path) -> Seed:
         raise SeedError(str(file), "file", f"cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise SeedError(str(file), "file", "not UTF-8 text") from None
-    import yaml  # here: serving the default seed never reads YAML
+    as_json = file.suffix.lower() == ".json"
+    try:
+        data = json.loads(text) if as_json else _yaml_load(text)
+    except (json.JSONDecodeError, _NotYaml) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SeedError(str(file), "file", f"not valid {'JSON' if as_json else 'YAML'}: {detail}") from None
+    return parse_seed(data, source=str(file))
+
+
+class _NotYaml(Exception):
+    """A ``yaml.YAMLError``, carrying its text (or its type's name when it has none)."""
+
+
+def _yaml_load(text: str) -> Any:
+    """``yaml.safe_load``, its YAMLError raised as ``_NotYaml``."""
+    import yaml  # here: the default seed and a JSON seed never read YAML
 
     try:
-        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        kind = "JSON" if file.suffix.lower() == ".json" else "YAML"
-        raise SeedError(str(file), "file", f"not valid {kind}: {detail}") from None
-    return parse_seed(data, source=str(file))
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _NotYaml(str(exc) if str(exc) else type(exc).__name__) from None
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
+from typing import TYPE_CHECKING
 
-from ..models import CreateApiAuthAppRequest, ListApiAuthAppsQuery, UpdateApiAuthAppRequest
 from ..rules import rule
 from . import scope
 from .postgres import check_bound
 from .rate_limit_schemes import rules_for
 from .state import App, Deployment, RateLimitRule
 from .text import rust_trim
+
+if TYPE_CHECKING:
+    from ..models import CreateApiAuthAppRequest, ListApiAuthAppsQuery, UpdateApiAuthAppRequest
 
 _APP_SRC = "platform/src/application/api_key_app.rs"
 

@@ -19,9 +19,9 @@ from itertools import islice
 from typing import TypeVar
 
 from ..ids import b64url
-from ..models import parse_i64
 from ..rules import rule
 from ..timestamps import Instant, micros_of
+from ..wire import parse_i64
 from .apps import find_app
 from .state import AuditRecord, Deployment, epoch_ms, epoch_us
 

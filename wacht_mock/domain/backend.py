@@ -5,28 +5,22 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from ..clock import Clock, VirtualClock
 from ..errors import SeedError, VendorError
-from ..ids import Ids
-from ..models import CreateApiAuthAppRequest, CreateRateLimitSchemeRequest
+from ..ids import Ids, stable_deployment_secret
 from ..rules import rule
-from ..seed import (
-    APP_STATE_FIELDS,
-    SCHEME_STATE_FIELDS,
-    AppStateSeed,
-    DeploymentSeed,
-    KeySeed,
-    SchemeStateSeed,
-    Seed,
-    default_seed,
-    largest_id,
-)
 from . import apps, rate_limit_schemes, seeding
 from .state import Deployment, Membership, Organization, User, Workspace, epoch_ms
 from .text import rust_trim, visible_ascii
+
+if TYPE_CHECKING:
+    from ..seed import DeploymentSeed, Seed
+
+# The default seed (``default_seed()``: deployment 1 on Growth with its stable secret, nothing else), built
+# straight into state: a Backend without a seed never imports the seed's pydantic models (``serve`` starts sooner).
+DEFAULT_DEPLOYMENT_ID = 1
 
 _AUTH_SRC = "platform/src/middleware/deployment_context.rs:17-91"
 
@@ -51,7 +45,7 @@ class Backend:
     """
 
     def __init__(self, seed: Seed | None = None, *, clock: VirtualClock | None = None, ids: Ids | None = None) -> None:
-        self.seed = seed if seed is not None else default_seed()
+        self._seed = seed  # None: the default seed, made as a ``Seed`` only when asked for
         self.clock = clock if clock is not None else VirtualClock()
         self._ids = ids if ids is not None else Ids()
         self.lock = threading.RLock()
@@ -60,23 +54,42 @@ class Backend:
         self._by_secret: dict[str, Deployment] = {}
         self.reset()
 
+    @property
+    def seed(self) -> Seed:
+        """The seed ``reset()`` rebuilds from."""
+        if self._seed is None:
+            from ..seed import default_seed
+
+            self._seed = default_seed()
+        return self._seed
+
+    @seed.setter
+    def seed(self, seed: Seed) -> None:
+        self._seed = seed
+
     def reset(self) -> None:
         """Throw away every change and rebuild from the seed (the clock keeps its time)."""
         with self.lock:
-            ids = self._seeded_ids(self.seed)
-            deployments = {dep.id: _build(i, dep, self.clock, ids) for i, dep in enumerate(self.seed.deployments)}
+            if self._seed is None:
+                ids = self._ids.fresh()  # the default seed names no id
+                secret = stable_deployment_secret(DEFAULT_DEPLOYMENT_ID)
+                default = Deployment(id=DEFAULT_DEPLOYMENT_ID, plan="growth", secret=secret, clock=self.clock, ids=ids)
+                self.adopt({default.id: default}, ids)
+                return
+            ids = self._seeded_ids(self._seed)
+            deployments = {dep.id: _build(i, dep, self.clock, ids) for i, dep in enumerate(self._seed.deployments)}
             _check_keys_unique(deployments)
             self.adopt(deployments, ids)
 
     def replace_seed(self, seed: Seed) -> None:
         """Adopt ``seed`` and rebuild the state from it (a SeedError leaves everything as it was)."""
         with self.lock:
-            previous = self.seed
-            self.seed = seed
+            previous = self._seed
+            self._seed = seed
             try:
                 self.reset()
             except SeedError:
-                self.seed = previous
+                self._seed = previous
                 raise
 
     def adopt(self, deployments: dict[int, Deployment], ids: Ids) -> None:
@@ -87,6 +100,8 @@ class Backend:
             self._by_secret = {d.secret: d for d in deployments.values()}
 
     def _seeded_ids(self, seed: Seed) -> Ids:
+        from ..seed import largest_id
+
         ids = self._ids.fresh()
         ids.skip_past(largest_id(seed))
         return ids
@@ -161,6 +176,19 @@ def _merge(index: int, seed: DeploymentSeed, d: Deployment, *, fresh: bool = Fal
         if m.id not in known
     ]
     at = f"deployments[{index}]"
+    if seed.rate_limit_schemes:
+        _merge_schemes(at, seed, d)
+    if seed.apps:
+        _merge_apps(at, seed, d)
+    for i, record in enumerate(seed.audit if fresh else ()):
+        with _seed_entry(f"{at}.audit[{i}]"):
+            seeding.add_audit(d, record)
+
+
+def _merge_schemes(at: str, seed: DeploymentSeed, d: Deployment) -> None:
+    from ..models import CreateRateLimitSchemeRequest  # here: a seed without schemes needs no request model
+    from ..seed import SCHEME_STATE_FIELDS, SchemeStateSeed
+
     for i, raw in enumerate(seed.rate_limit_schemes):
         with _seed_entry(f"{at}.rate_limit_schemes[{i}]"):
             scheme = CreateRateLimitSchemeRequest.model_validate(_without(raw, SCHEME_STATE_FIELDS))
@@ -168,6 +196,12 @@ def _merge(index: int, seed: DeploymentSeed, d: Deployment, *, fresh: bool = Fal
             if scheme.slug not in d.schemes:
                 made = rate_limit_schemes.create_rate_limit_scheme(d, scheme, ident=scheme_state.id)
                 seeding.apply_scheme_state(made, scheme_state)
+
+
+def _merge_apps(at: str, seed: DeploymentSeed, d: Deployment) -> None:
+    from ..models import CreateApiAuthAppRequest  # here: a seed without apps needs no request model
+    from ..seed import APP_STATE_FIELDS, AppStateSeed, KeySeed
+
     for i, raw in enumerate(seed.apps):
         with _seed_entry(f"{at}.apps[{i}]"):
             app = CreateApiAuthAppRequest.model_validate(_without(raw, APP_STATE_FIELDS))
@@ -182,9 +216,6 @@ def _merge(index: int, seed: DeploymentSeed, d: Deployment, *, fresh: bool = Fal
         if existing is None:
             with _seed_entry(f"{at}.apps[{i}]"):
                 seeding.apply_app_state(d, made_app, app_state)
-    for i, record in enumerate(seed.audit if fresh else ()):
-        with _seed_entry(f"{at}.audit[{i}]"):
-            seeding.add_audit(d, record)
 
 
 def _without(raw: dict[str, object], names: frozenset[str]) -> dict[str, object]:
@@ -198,6 +229,8 @@ def _only(raw: dict[str, object], names: frozenset[str]) -> dict[str, object]:
 @contextmanager
 def _seed_entry(where: str) -> Iterator[None]:
     """Turn a seeded scheme's or app's shape or rule error into a one-line SeedError naming the entry."""
+    from pydantic import ValidationError  # here: only a seed with entries to check comes this way
+
     try:
         yield
     except ValidationError as exc:

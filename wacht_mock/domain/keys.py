@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..ids import sha256_hex
-from ..models import CreateApiKeyRequest, RevokeApiKeyRequest
 from ..rules import rule
 from ..timestamps import PG_END_US, PG_MIN_US, Instant, micros_of
 from .apps import find_app
@@ -17,6 +16,9 @@ from .postgres import check_bound
 from .rate_limit_schemes import rules_for
 from .scope import KeyContext, key_context
 from .state import App, Deployment, Key, RateLimitRule
+
+if TYPE_CHECKING:
+    from ..models import CreateApiKeyRequest, RevokeApiKeyRequest
 
 _KEY_SRC = "commands/src/api_key/key_commands"
 

@@ -3,15 +3,15 @@ expansion of a scheme slug into ``rate_limits`` on every read (backend-behaviour
 
 from __future__ import annotations
 
-from ..models import (
-    CreateRateLimitSchemeRequest,
-    RateLimitRuleInput,
-    UpdateRateLimitSchemeRequest,
-)
+from typing import TYPE_CHECKING
+
 from ..rules import Rule, rule
 from .postgres import check_bound
 from .state import Deployment, RateLimitRule, Scheme
 from .text import rust_trim
+
+if TYPE_CHECKING:
+    from ..models import CreateRateLimitSchemeRequest, RateLimitRuleInput, UpdateRateLimitSchemeRequest
 
 _SRC = "platform/src/application/api_key_rate_limit.rs, commands/src/rate_limit_scheme.rs"
 _RULE_SRC = "models/src/api_key.rs:170-237"

@@ -7,12 +7,16 @@ Problems are ``SeedError``s whose ``where`` is relative to the entry (``.key_id`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import SeedError
 from ..ids import sha256_hex
-from ..seed import AppStateSeed, AuditSeed, KeySeed, SchemeStateSeed
 from .keys import jsonb
 from .scope import key_context
 from .state import App, AuditRecord, Deployment, Key, RuleState, Scheme
+
+if TYPE_CHECKING:
+    from ..seed import AppStateSeed, AuditSeed, KeySeed, SchemeStateSeed
 
 _CONTEXT_FIELDS = frozenset(
     {

@@ -14,8 +14,8 @@ from typing import Any
 
 from ..clock import Clock
 from ..ids import Ids
-from ..models import Mode, Plan, Unit
 from ..timestamps import Instant
+from ..wire import Mode, Plan, Unit
 from .counters import SlidingLog
 from .ordered import Ordered
 

@@ -10,18 +10,18 @@ Every rejection is a named rule raising ``VendorError``; the pipeline renders it
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qsl, unquote
 
-from pydantic import BaseModel, ValidationError
-
 from ..domain.gateway import AuthzCheckRequest
-from ..models import I32_MAX, I32_MIN, parse_i64
 from ..rules import Rule, rule
 from ..timestamps import Instant, parse_instant
+from ..wire import I32_MAX, I32_MIN, parse_i64
 from . import serde
 from .mime import is_json_content_type
-from .serde_body import BodyShapeError, BodySyntaxError, read_body
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 # What ``normalize_error_responses`` (platform/src/application/router.rs) writes over a framework rejection
 # of this status; injected error faults use the same words.
@@ -92,12 +92,16 @@ GATEWAY_WRONG_METHOD = rule(
 )
 
 BODY_LIMIT_BYTES = 2 * 1024 * 1024
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", bound="BaseModel")
 _T = TypeVar("_T")
 
 
 def parse_body(content_type: str | None, raw: bytes, model: type[_M]) -> _M:
     """The ``Json<T>`` extractor: content type (415), size (413), syntax (400), shape (422)."""
+    from pydantic import ValidationError  # here: ``serve`` starts without pydantic; the first body loads it
+
+    from .serde_body import BodyShapeError, BodySyntaxError, read_body
+
     JSON_CONTENT_TYPE.check(is_json_content_type(content_type))
     BODY_SIZE_LIMIT.check(len(raw) <= BODY_LIMIT_BYTES)
     try:

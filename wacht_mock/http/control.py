@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..clock import VirtualClock
 from ..harness import Harness
-from ..models import format_timestamp, parse_timestamp
+from ..timestamps import format_timestamp, parse_timestamp
 from . import control_faults, control_journal, dashboard, openapi, snapshots
 from .axum import normaliser_message
 from .control_json import clock_json

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..clock import VirtualClock
 from ..journal import JournalEntry
-from ..models import format_timestamp
+from ..timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from ..faults import Fault  # faults.py reads responses.py: a runtime import would be a cycle

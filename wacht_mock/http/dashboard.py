@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib.resources import files
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -17,7 +16,6 @@ from starlette.routing import BaseRoute, Route
 
 from ..harness import Harness
 from .axum import normaliser_message
-from .dashboard_json import dashboard_json
 from .responses import error_response, json_response
 
 PAGE = "/_mock/"
@@ -35,6 +33,8 @@ _HEADERS = {
 
 @cache
 def _asset(name: str) -> str:
+    from importlib.resources import files  # here: ``serve`` starts without it; the first page loads it
+
     return files(__package__).joinpath("dashboard_assets", name).read_text(encoding="utf-8")
 
 
@@ -47,10 +47,14 @@ def routes(harness: Harness) -> list[BaseRoute]:
     """The dashboard's routes for one harness."""
 
     async def page(request: Request) -> Response:
+        from .dashboard_json import dashboard_json  # here, as the assets: ``serve`` starts without them
+
         html = _asset("index.html").replace(_INITIAL, _embed(dashboard_json(harness)))
         return Response(html, media_type="text/html; charset=utf-8", headers=_HEADERS)
 
     async def data(request: Request) -> Response:
+        from .dashboard_json import dashboard_json
+
         response = json_response(dashboard_json(harness))
         response.headers["cache-control"] = "no-store"
         return response

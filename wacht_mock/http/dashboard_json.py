@@ -15,8 +15,7 @@ from ..domain.audit import ALLOWED, BLOCKED
 from ..domain.state import App, AuditRecord, Deployment, Key
 from ..faults import operation_names
 from ..harness import Harness
-from ..models import format_timestamp
-from ..timestamps import Instant
+from ..timestamps import Instant, format_timestamp
 from .control_json import clock_json, faults_json, journal_entry_json
 from .responses import rule_json
 

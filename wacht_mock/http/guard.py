@@ -34,7 +34,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import UsageError
-from ..store.snapshot import YAML_TYPES
+from ..store import YAML_TYPES
 from .responses import error_response
 
 CONTROL_BODY_LIMIT = 1 << 20

@@ -1,20 +1,14 @@
 """The backend API's operations, each declared beside its handler: parse (path → query → body, production's
-extractor order), call the domain, serialise. Handlers are synchronous and run under the backend's lock."""
+extractor order), call the domain, serialise. Handlers are synchronous and run under the backend's lock.
+
+Each handler imports its request model (pydantic) itself: ``serve`` answers its first request sooner without them,
+and the first call that needs one loads them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..domain import apps, audit, keys, rate_limit_schemes
-from ..models import (
-    CreateApiAuthAppRequest,
-    CreateApiKeyRequest,
-    CreateRateLimitSchemeRequest,
-    ListApiAuthAppsQuery,
-    RevokeApiKeyRequest,
-    UpdateApiAuthAppRequest,
-    UpdateRateLimitSchemeRequest,
-)
 from .axum import Query, parse_body, path_i64
 from .operations import Call, Reply, operation
 from .responses import (
@@ -46,6 +40,8 @@ def _ok(body: Any) -> Reply:
 
 @operation("GET", APPS, "listApiAuthApps")
 def list_api_auth_apps(c: Call) -> Reply:
+    from ..models import ListApiAuthAppsQuery
+
     q = Query(c.query)
     query = ListApiAuthAppsQuery(
         include_inactive=q.flag("include_inactive") or False,
@@ -59,6 +55,8 @@ def list_api_auth_apps(c: Call) -> Reply:
 
 @operation("POST", APPS, "createApiAuthApp", body=True)
 def create_api_auth_app(c: Call) -> Reply:
+    from ..models import CreateApiAuthAppRequest
+
     req = parse_body(c.content_type, c.body, CreateApiAuthAppRequest)
     return _ok(app_json(apps.create_api_auth_app(c.deployment, req)))
 
@@ -70,6 +68,8 @@ def get_api_auth_app(c: Call) -> Reply:
 
 @operation("PATCH", APP, "updateApiAuthApp", body=True)
 def update_api_auth_app(c: Call) -> Reply:
+    from ..models import UpdateApiAuthAppRequest
+
     slug = c.path["app_slug"]
     req = parse_body(c.content_type, c.body, UpdateApiAuthAppRequest)
     return _ok(app_json(apps.update_api_auth_app(c.deployment, slug, req)))
@@ -92,6 +92,8 @@ def list_rate_limit_schemes(c: Call) -> Reply:
 
 @operation("POST", SCHEMES, "createRateLimitScheme", body=True)
 def create_rate_limit_scheme(c: Call) -> Reply:
+    from ..models import CreateRateLimitSchemeRequest
+
     req = parse_body(c.content_type, c.body, CreateRateLimitSchemeRequest)
     return _ok(scheme_json(rate_limit_schemes.create_rate_limit_scheme(c.deployment, req)))
 
@@ -103,6 +105,8 @@ def get_rate_limit_scheme(c: Call) -> Reply:
 
 @operation("PATCH", SCHEME, "updateRateLimitScheme", body=True)
 def update_rate_limit_scheme(c: Call) -> Reply:
+    from ..models import UpdateRateLimitSchemeRequest
+
     slug = c.path["slug"]
     req = parse_body(c.content_type, c.body, UpdateRateLimitSchemeRequest)
     return _ok(scheme_json(rate_limit_schemes.update_rate_limit_scheme(c.deployment, slug, req)))
@@ -130,6 +134,8 @@ def list_api_keys(c: Call) -> Reply:
 
 @operation("POST", KEYS, "createApiKey", body=True)
 def create_api_key(c: Call) -> Reply:
+    from ..models import CreateApiKeyRequest
+
     slug = c.path["app_slug"]
     req = parse_body(c.content_type, c.body, CreateApiKeyRequest)
     return _ok(issued_key_json(keys.create_api_key(c.deployment, slug, req)))
@@ -138,6 +144,8 @@ def create_api_key(c: Call) -> Reply:
 @operation("POST", KEY + "/revoke", "revokeApiKeyForApp", body=True)
 def revoke_api_key_for_app(c: Call) -> Reply:
     """A JSON body is required, ``{}`` is enough."""
+    from ..models import RevokeApiKeyRequest
+
     slug, key_id = c.path["app_slug"], path_i64(c.path["key_id"])
     req = parse_body(c.content_type, c.body, RevokeApiKeyRequest)
     keys.revoke_api_key_for_app(c.deployment, slug, key_id, req)

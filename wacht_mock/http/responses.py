@@ -22,8 +22,7 @@ from ..domain.jsonb import ryu_text
 from ..domain.keys import IssuedKey, KeyView
 from ..domain.state import AuditRecord, Key, RateLimitRule, RuleState, Scheme
 from ..errors import VendorError
-from ..models import format_timestamp
-from ..timestamps import Instant
+from ..timestamps import Instant, format_timestamp
 from .operations import Reply, Router
 
 

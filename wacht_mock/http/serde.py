@@ -10,7 +10,6 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any, NoReturn
 
 from ..domain.gateway import AuthzCheckRequest
@@ -34,6 +33,13 @@ from .serde_syntax import (
 )
 
 _AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
+
+# Declared here, not in serde_body (which reads backend bodies and loads pydantic on the first one): the rule
+# catalogue is whole as soon as the routes are imported.
+UNKNOWN_FIELD_SKIPPED = rule(
+    "http.body.unknown_field_skipped_unvalidated",
+    "serde_json 1.0.140 src/de.rs:1100-1213 (ignore_value, through deserialize_ignored_any:1908-1914)",
+)
 
 SYNTAX = rule(
     "gateway.http.json_syntax",
@@ -393,6 +399,8 @@ def _unexpected(value: Any) -> str:
         return f"integer `{value}`"
     if isinstance(value, float):
         # Rust's Display: the shortest round-trip digits, never an exponent; serde adds ".0" to a whole number
+        from decimal import Decimal  # here: only an error message needs it
+
         digits = format(Decimal(repr(value)), "f")
         return f"floating point `{digits if '.' in digits else digits + '.0'}`"
     if isinstance(value, str):

@@ -20,14 +20,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, PlainValidator, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from ..rules import rule
 from . import serde
 from .json_scan import MAX_DEPTH, ScanError, first_too_deep, skip_value, skip_ws
-
-UNKNOWN_FIELD_SKIPPED = rule(
-    "http.body.unknown_field_skipped_unvalidated",
-    "serde_json 1.0.140 src/de.rs:1100-1213 (ignore_value, through deserialize_ignored_any:1908-1914)",
-)
 
 
 class BodySyntaxError(Exception):
@@ -198,7 +192,7 @@ def _members(text: str, i: int, model: _Model, depth: int) -> tuple[dict[str, An
                 raise BodyShapeError(f"duplicate field `{key}`", duplicate=True)
             values[key], i = _read(text, i + 1, model.fields[key], depth)
         else:
-            UNKNOWN_FIELD_SKIPPED.applied()
+            serde.UNKNOWN_FIELD_SKIPPED.applied()
             i = skip_value(text, i + 1)
         i = _separator(text, i, "}")
         if text[i - 1] == "}":

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import SeedError
 from ..harness import Harness
-from ..store import snapshot
+from ..store import JSON_TYPES, YAML_TYPES
 from .responses import error_response, json_response
 
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
@@ -32,8 +32,8 @@ def wants_yaml(accept: str | None) -> bool:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-        kind = "yaml" if media.lower() in snapshot.YAML_TYPES else "json"
-        if media.lower() in (*snapshot.YAML_TYPES, *snapshot.JSON_TYPES, "*/*", "application/*"):
+        kind = "yaml" if media.lower() in YAML_TYPES else "json"
+        if media.lower() in (*YAML_TYPES, *JSON_TYPES, "*/*", "application/*"):
             if kind not in best or quality > best[kind][0]:
                 best[kind] = (quality, -position)
     yaml_rank = best.get("yaml", (0.0, 0))
@@ -55,18 +55,20 @@ def routes(harness: Harness) -> list[BaseRoute]:
     """The snapshot routes of one harness."""
 
     async def state(request: Request) -> Response:
+        from ..store import snapshot  # here: ``serve`` starts without the snapshot code
+
         if request.method == "GET":
             as_yaml = wants_yaml(request.headers.get("accept"))
             body = snapshot.dump(snapshot.export_state(harness.backend), yaml_form=as_yaml)
             return Response(body, 200, media_type="application/yaml" if as_yaml else "application/json")
         media = _media(request.headers.get("content-type", ""))
-        if media not in (*snapshot.JSON_TYPES, *snapshot.YAML_TYPES):
+        if media not in (*JSON_TYPES, *YAML_TYPES):
             return error_response(415, "state: send the snapshot as application/json or application/yaml")
         sent = await _read_capped(request)
         if sent is None:
             return error_response(413, f"state: the snapshot is larger than {MAX_SNAPSHOT_BYTES // 2**20} MiB")
         try:
-            seed = snapshot.load(sent, yaml_form=media in snapshot.YAML_TYPES)
+            seed = snapshot.load(sent, yaml_form=media in YAML_TYPES)
             snapshot.replace_state(harness.backend, seed)
         except SeedError as exc:
             return error_response(400, f"state: {exc}")

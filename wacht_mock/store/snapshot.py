@@ -8,16 +8,15 @@ their insertion order, which is how a seed gives it back, so ``export(import(exp
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.backend import Backend
 from ..domain.state import App, AuditRecord, Deployment, Key, RateLimitRule, Scheme
 from ..errors import SeedError
-from ..models import format_timestamp
-from ..seed import Seed, parse_seed
+from ..timestamps import format_timestamp
 
-YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
-JSON_TYPES = ("application/json",)
+if TYPE_CHECKING:
+    from ..seed import Seed
 
 
 def _ts(value: Any) -> str | None:
@@ -191,6 +190,8 @@ def load(body: bytes, *, yaml_form: bool, source: str = "snapshot") -> Seed:
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SeedError(source, "file", f"not valid {'YAML' if yaml_form else 'JSON'}: {detail}") from None
+    from ..seed import parse_seed  # here: serving never validates a seed until one is sent
+
     return parse_seed(data, source=source)
 
 

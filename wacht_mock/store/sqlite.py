@@ -24,8 +24,7 @@ from ..clock import VirtualClock
 from ..domain.backend import Backend
 from ..domain.state import Deployment
 from ..errors import SeedError
-from ..models import format_timestamp, parse_timestamp
-from ..seed import parse_seed
+from ..timestamps import format_timestamp, parse_timestamp
 from . import snapshot
 
 SCHEMA_VERSION = 1
@@ -135,6 +134,8 @@ class SqliteStore:
             seqs["key", dep_id, key_id] = seq
         for dep_id, doc in db.execute("SELECT deployment_id, doc FROM audit ORDER BY deployment_id, n"):
             deployments[dep_id]["audit"].append(json.loads(doc))
+        from ..seed import parse_seed  # here: a new state file is written without validating a seed
+
         seed = parse_seed(
             {"deployments": list(deployments.values()), "ids": {"last": meta["ids_last"]}}, source=str(self.path)
         )
