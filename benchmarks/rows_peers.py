@@ -116,7 +116,11 @@ def _process(argv: list[str]) -> Iterator[int]:
         yield process.pid
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _probe(url: str, request: dict[str, Any]) -> int:
