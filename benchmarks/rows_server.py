@@ -25,9 +25,10 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,19 @@ def _call(url: str, method: str = "GET", body: Any = None, headers: dict[str, st
         return json.loads(response.read() or b"null")
 
 
+def _wait_for(url: str, method: str = "GET", body: Any = None, headers: dict[str, str] | None = None) -> None:
+    """Call ``url`` until it answers 2xx (a server starting up refuses connections until then); 60 s at most."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            _call(url, method, body, headers)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 @contextmanager
 def _server(argv: list[str]) -> Iterator[tuple[str, int]]:
     """Start a server pinned to the first core; yield its URL and pid once /_mock/health answers 200."""
@@ -86,15 +100,7 @@ def _server(argv: list[str]) -> Iterator[tuple[str, int]]:
     try:
         assert process.stdout is not None
         url = process.stdout.readline().split()[-1]
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _call(url + "/_mock/health")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
+        _wait_for(url + "/_mock/health")
         yield url, process.pid
     finally:
         process.terminate()
@@ -169,26 +175,45 @@ def _median_runs(runs: list[Run]) -> Run:
     return Run(*(statistics.median(getattr(r, f) for r in runs) for f in ("rps", "p99", "cpu_us")))
 
 
+Runner = Callable[[list[str]], list[Run]]
+"""Runs the named workloads against one server and answers a run of each, in order."""
+
+
+def compare_runs(
+    runners: dict[str, Runner], workloads: list[str], rounds: int, one_at_a_time: bool
+) -> dict[str, dict[str, Run]]:
+    """Each workload's median run per runner over ``rounds`` rounds, the runners taking turns within every round.
+    ``one_at_a_time`` gives each runner one workload per call (a full run); otherwise all of them at once
+    (``--quick``)."""
+    batches = [[w] for w in workloads] if one_at_a_time else [workloads]
+    runs: dict[str, dict[str, list[Run]]] = {w: {name: [] for name in runners} for w in workloads}
+    for _ in range(rounds):
+        for batch in batches:
+            for name, runner in runners.items():
+                for w, run in zip(batch, runner(batch), strict=True):
+                    runs[w][name].append(run)
+    return {w: {name: _median_runs(r) for name, r in by_name.items()} for w, by_name in runs.items()}
+
+
 def compare(
     argvs: dict[str, tuple[str, list[str]]], workloads: list[str], rounds: int, connections: int, seconds: float
 ) -> dict[str, dict[str, Run]]:
     """Each workload's median run per server over ``rounds`` rounds, the servers taking turns within every round.
     A full run starts a fresh server for every run, so no workload inherits another's state; ``seconds == 0``
     (``--quick``) runs every workload on one server per round."""
-    batches = [[w] for w in workloads] if seconds else [workloads]
-    runs: dict[str, dict[str, list[Run]]] = {w: {name: [] for name in argvs} for w in workloads}
-    for _ in range(rounds):
-        for batch in batches:
-            for name, (which, argv) in argvs.items():
-                for w, run in zip(batch, measure(which, argv, batch, connections, seconds), strict=True):
-                    runs[w][name].append(run)
-    return {w: {name: _median_runs(r) for name, r in by_name.items()} for w, by_name in runs.items()}
+    runners: dict[str, Runner] = {
+        name: partial(measure, which, argv, connections=connections, seconds=seconds)
+        for name, (which, argv) in argvs.items()
+    }
+    return compare_runs(runners, workloads, rounds, one_at_a_time=bool(seconds))
 
 
 def _install_load_generator() -> None:
-    """autocannon, from the committed lockfile, the first time it is needed."""
+    """autocannon, from the committed lockfile, the first time it is needed. ``--omit=dev`` leaves out the peers
+    (Prism and WireMock, the lockfile's dev dependencies, ~110 MB): rows_peers installs them when it needs them."""
     if not (HERE / "node_modules" / "autocannon").is_dir():
-        subprocess.run(["npm", "ci", "--prefix", str(HERE), "--no-audit", "--no-fund"], check=True, capture_output=True)
+        npm = ["npm", "ci", "--prefix", str(HERE), "--omit=dev", "--no-audit", "--no-fund"]
+        subprocess.run(npm, check=True, capture_output=True)
 
 
 def _serve_stack() -> str:

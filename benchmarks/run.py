@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = collect(args.quick, args.only)
     if not rows:
-        print("no rows: no benchmarks/rows_*.py module matched", file=sys.stderr)
+        print("no rows: no benchmarks/rows_*.py module matched, or each that did skipped (see above)", file=sys.stderr)
         return 1
     print(f"machine: {machine_line()}")
     print(render(rows, judged=not args.quick))
