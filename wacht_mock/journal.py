@@ -111,8 +111,8 @@ class JournalEntry:
 
     @property
     def response(self) -> httpx.Response | None:
-        """The answer as an ``httpx.Response`` (``.status_code``, ``.json()``, ``.text``); None when the connection
-        was dropped instead."""
+        """The answer as an ``httpx.Response`` (``.status_code``, ``.json()``, ``.text``); None (status 0) when the
+        connection was dropped instead, or the client left before sending its whole request."""
         import httpx
 
         if self.status == 0:

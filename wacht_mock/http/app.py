@@ -16,7 +16,8 @@ from datetime import datetime
 
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +48,8 @@ JOURNAL_SCOPE_KEY = "wacht_mock.journal_entry"
 """Where a vendor request's journal entry is left in its ASGI scope, for wrappers such as the request log."""
 BODY_SCOPE_KEY = "wacht_mock.request_body"
 """Where the pipeline leaves the request body it read, for the journal."""
+CLIENT_LEFT = "the client disconnected before sending its whole request"
+"""The journal's message (status 0) for a request whose client left mid-upload."""
 _CONTROL_ROUTES = control.PREFIX.rstrip("/")
 """Every control-plane route's path starts so (``/_mock`` itself is one)."""
 
@@ -119,6 +122,8 @@ class VendorApi:
         scope[JOURNAL_SCOPE_KEY] = self.harness.journal.record(
             _entry(scope, name, path, tuple(firings), answer, self.backend.clock.now())
         )
+        if answer.client_left:
+            return
         if answer.dropped:
             await faults.drop(send)
         await _send(answer, scope, receive, send)
@@ -158,6 +163,9 @@ class VendorApi:
                 reply = op.handler(call)
         except VendorError as exc:
             return Answer(rejection(route.router if route is not None else BACKEND, exc), name, exc.message)
+        except ClientDisconnect:  # the client's abort, not a failure of the mock: one line, no traceback
+            log.warning("wacht-mock: %s %s: %s", request.method, raw_path(request.scope), CLIENT_LEFT)
+            return Answer(Response(status_code=500), name, CLIENT_LEFT, client_left=True)
         except Exception:  # a mock bug must still answer as production's router answers a 500, never a traceback
             log.exception("wacht-mock failed on %s %s", request.method, request.url.path)
             failure = VendorError(500, normaliser_message(500))
@@ -170,10 +178,11 @@ def _entry(
 ) -> JournalEntry:
     """The journal's record of one request and its answer, secrets redacted."""
     response = answer.response
-    status = 0 if answer.dropped else response.status_code
+    unanswered = answer.dropped or answer.client_left
+    status = 0 if unanswered else response.status_code
     headers = redact_headers(scope["headers"])
     host = headers[0][1] if headers and headers[0][0] == "host" else dict(headers).get("host")
-    sent = not answer.dropped and scope["method"] != "HEAD"
+    sent = not unanswered and scope["method"] != "HEAD"
     return JournalEntry(
         name,
         scope["method"],
@@ -187,7 +196,7 @@ def _entry(
         headers=headers,
         body=redact_bytes(scope.get(BODY_SCOPE_KEY, b"")),
         response_body=redact_bytes(bytes(response.body)) if sent else b"",
-        response_type=response.media_type if not answer.dropped else None,
+        response_type=response.media_type if not unanswered else None,
         origin=f"{scope['scheme']}://{host}" if host else "",
     )
 

@@ -347,6 +347,8 @@ class Answer:
     """The injected fault that answered or dropped the request, as the journal names it."""
     dropped: bool = False
     """The connection is closed instead of answering."""
+    client_left: bool = False
+    """The client disconnected before its request was read whole: there is no one to answer (nothing is sent)."""
 
 
 def json_response(body: Any, status: int = 200) -> Response:
