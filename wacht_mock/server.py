@@ -62,7 +62,10 @@ def _uvicorn(app: ASGIApp) -> uvicorn.Server:
 
     hide_injected_drops()
     loop, http = stack()
-    return uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", loop=loop, http=http))
+    # proxy_headers off: uvicorn would take X-Forwarded-For from a loopback client as the client's address, which
+    # the gateway records; production's gateway reads only its own headers, else the socket peer.
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", loop=loop, http=http, proxy_headers=False)
+    return uvicorn.Server(config)
 
 
 def serve_forever(app: ASGIApp, sock: socket.socket) -> None:
