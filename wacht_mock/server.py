@@ -48,6 +48,10 @@ def base_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+GRACE_SECONDS = 2
+"""How long stopping waits for the requests in flight before it ends them."""
+
+
 def stack() -> tuple[str, str]:
     """uvicorn's event loop and HTTP parser: uvloop and httptools where both are installed, else asyncio and h11.
     Measured here (``benchmarks/rows_server.py --stacks``), the mock answers 1.15-1.45x the requests on them, at a
@@ -64,7 +68,17 @@ def _uvicorn(app: ASGIApp) -> uvicorn.Server:
     loop, http = stack()
     # proxy_headers off: uvicorn would take X-Forwarded-For from a loopback client as the client's address, which
     # the gateway records; production's gateway reads only its own headers, else the socket peer.
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", loop=loop, http=http, proxy_headers=False)
+    # A stop (SIGTERM, Ctrl-C, LiveServer.stop) waits this long for requests in flight, then ends them: a latency
+    # fault can hold one for a minute.
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="off",
+        loop=loop,
+        http=http,
+        proxy_headers=False,
+        timeout_graceful_shutdown=GRACE_SECONDS,
+    )
     return uvicorn.Server(config)
 
 
