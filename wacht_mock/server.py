@@ -9,11 +9,13 @@ import importlib.util
 import logging
 import socket
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .faults import ConnectionDropped
 
 if TYPE_CHECKING:
+    import asyncio
+
     import uvicorn
     from starlette.types import ASGIApp
 
@@ -61,11 +63,64 @@ def stack() -> tuple[str, str]:
     return "asyncio", "h11"
 
 
+HEADER_TIMEOUT_SECONDS = 10.0
+"""How long a connection may take to send a request's headers (from its opening, or from the previous answer)
+before it is closed: a client trickling header bytes (a slowloris) would otherwise hold its connection for ever,
+since uvicorn's keep-alive timer stops at the first byte of a request."""
+
+
+def _guarded(protocol: type[Any]) -> type[Any]:
+    """uvicorn's HTTP protocol (httptools or h11) with a deadline on each request's headers. Both protocols start
+    a new ``cycle`` when a request's headers are complete: a deadline finding the same cycle it was armed with
+    closes the connection."""
+
+    class Guarded(protocol):  # type: ignore[misc]
+        _deadline: asyncio.TimerHandle | None = None
+        _armed_with: object = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            self._armed_with = self.cycle
+            self._deadline = self.loop.call_later(HEADER_TIMEOUT_SECONDS, self._headers_overdue)
+
+        def _headers_overdue(self) -> None:
+            if self.cycle is self._armed_with and not self.transport.is_closing():
+                self.transport.close()
+
+    Guarded.__name__ = f"Guarded{protocol.__name__}"
+    return Guarded
+
+
+def _protocol(http: str) -> type[Any]:
+    if http == "httptools":
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        return _guarded(HttpToolsProtocol)
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    return _guarded(H11Protocol)
+
+
 def _uvicorn(app: ASGIApp) -> uvicorn.Server:
     import uvicorn  # here, not at the top: ``import wacht_mock`` must not load it
 
     hide_injected_drops()
-    loop, http = stack()
+    loop, parser = stack()
+    http = _protocol(parser)
     # proxy_headers off: uvicorn would take X-Forwarded-For from a loopback client as the client's address, which
     # the gateway records; production's gateway reads only its own headers, else the socket peer.
     # A stop (SIGTERM, Ctrl-C, LiveServer.stop) waits this long for requests in flight, then ends them: a latency
