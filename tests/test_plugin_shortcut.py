@@ -79,10 +79,21 @@ def test_a_patch_already_in_place_is_neither_wrapped_nor_clobbered(monkeypatch: 
     assert httpx.HTTPTransport.handle_request is theirs
 
 
-def test_stopping_puts_httpx_own_methods_back() -> None:
-    own = (httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request)
+def test_stopping_leaves_the_transports_as_they_were() -> None:
+    before = (httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request)
     router = SessionRouter()
     with router:
         router.serve(WachtMock(), strict=False)
-        assert httpx.HTTPTransport.handle_request is not own[0]
-    assert (httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request) == own
+        assert router.claims(httpx.Request("GET", LIST))
+        router.done()
+    assert (httpx.HTTPTransport.handle_request, httpx.AsyncHTTPTransport.handle_async_request) == before
+
+
+def test_a_second_router_answers_beside_one_that_serves_no_test() -> None:
+    idle, serving = SessionRouter(), SessionRouter()
+    with idle, serving:
+        mock = WachtMock()
+        serving.serve(mock, strict=False)
+        assert httpx.get(LIST, headers=_auth(mock)).status_code == 200
+        assert len(mock.journal.entries) == 1
+        serving.done()

@@ -15,7 +15,7 @@ and the methods are httpx's own, and is undone only while they are still the sho
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import httpx
 
@@ -36,53 +36,67 @@ class Direct(Protocol):
 
 
 class Shortcut:
-    """The patch on httpx's ``HTTPTransport.handle_request`` and ``AsyncHTTPTransport.handle_async_request``."""
+    """The patch on httpx's ``HTTPTransport.handle_request`` and ``AsyncHTTPTransport.handle_async_request``, shared
+    by every router that uses it (one per session in practice; a benchmark or a test may start another)."""
+
+    routers: ClassVar[list[Direct]] = []
+    _originals: ClassVar[tuple[SyncHandle, AsyncHandle] | None] = None
 
     def __init__(self, router: Direct) -> None:
         self.router = router
-        self._sync: SyncHandle | None = None
-        self._async: AsyncHandle | None = None
-        self._sync_patch: SyncHandle | None = None
-        self._async_patch: AsyncHandle | None = None
 
     def install(self) -> None:
-        """Patch both transports, unless already patched or someone else patched them (then: httpx's own path)."""
-        if self._sync is not None:
-            return
-        sync_own = httpx.HTTPTransport.__dict__.get("handle_request")
-        async_own = httpx.AsyncHTTPTransport.__dict__.get("handle_async_request")
-        if not (
-            _pristine(sync_own, "HTTPTransport.handle_request")
-            and _pristine(async_own, "AsyncHTTPTransport.handle_async_request")
-        ):
-            return
-        router = self.router
-        original_sync: SyncHandle = httpx.HTTPTransport.handle_request
-        original_async: AsyncHandle = httpx.AsyncHTTPTransport.handle_async_request
-
-        def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-            return router.answer(request) if router.claims(request) else original_sync(transport, request)
-
-        async def handle_async_request(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
-            if not router.claims(request):
-                return await original_async(transport, request)
-            await request.aread()  # the mock reads the body synchronously (respx's path reads it first too)
-            return router.answer(request)
-
-        self._sync, self._async = original_sync, original_async
-        self._sync_patch, self._async_patch = handle_request, handle_async_request
-        httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign, assignment]
-        httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign, assignment]
+        """Let this router answer at the transports; patch them unless someone else patched them already (then
+        the next ``install`` tries again, and meanwhile requests take httpx's own path)."""
+        if self.router not in Shortcut.routers:
+            Shortcut.routers.append(self.router)
+        if Shortcut._originals is None:
+            sync_own = httpx.HTTPTransport.__dict__.get("handle_request")
+            async_own = httpx.AsyncHTTPTransport.__dict__.get("handle_async_request")
+            if _pristine(sync_own, "HTTPTransport.handle_request") and _pristine(
+                async_own, "AsyncHTTPTransport.handle_async_request"
+            ):
+                Shortcut._originals = (
+                    httpx.HTTPTransport.handle_request,
+                    httpx.AsyncHTTPTransport.handle_async_request,
+                )
+                httpx.HTTPTransport.handle_request = _handle_request  # type: ignore[method-assign, assignment]
+                httpx.AsyncHTTPTransport.handle_async_request = _handle_async_request  # type: ignore[method-assign, assignment]
 
     def uninstall(self) -> None:
-        """Put httpx's own methods back, where the shortcut's are still in place (never over a later patch)."""
-        if self._sync is None or self._async is None:
+        """This router answers no more; the last one out puts httpx's own methods back, where the shortcut's are
+        still in place (never over a later patch)."""
+        if self.router in Shortcut.routers:
+            Shortcut.routers.remove(self.router)
+        originals = Shortcut._originals
+        if Shortcut.routers or originals is None:
             return
-        if httpx.HTTPTransport.__dict__.get("handle_request") is self._sync_patch:
-            httpx.HTTPTransport.handle_request = self._sync  # type: ignore[method-assign, assignment]
-        if httpx.AsyncHTTPTransport.__dict__.get("handle_async_request") is self._async_patch:
-            httpx.AsyncHTTPTransport.handle_async_request = self._async  # type: ignore[method-assign, assignment]
-        self._sync = self._async = None
+        if httpx.HTTPTransport.__dict__.get("handle_request") is _handle_request:
+            httpx.HTTPTransport.handle_request = originals[0]  # type: ignore[method-assign, assignment]
+        if httpx.AsyncHTTPTransport.__dict__.get("handle_async_request") is _handle_async_request:
+            httpx.AsyncHTTPTransport.handle_async_request = originals[1]  # type: ignore[method-assign, assignment]
+        Shortcut._originals = None
+
+
+def _claimant(request: httpx.Request) -> Direct | None:
+    return next((router for router in Shortcut.routers if router.claims(request)), None)
+
+
+def _handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+    router = _claimant(request)
+    if router is not None:
+        return router.answer(request)
+    assert Shortcut._originals is not None
+    return Shortcut._originals[0](transport, request)
+
+
+async def _handle_async_request(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+    router = _claimant(request)
+    if router is not None:
+        await request.aread()  # the mock reads the body synchronously (respx's path reads it first too)
+        return router.answer(request)
+    assert Shortcut._originals is not None
+    return await Shortcut._originals[1](transport, request)
 
 
 def _pristine(method: object, qualname: str) -> bool:
