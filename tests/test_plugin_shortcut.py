@@ -97,3 +97,15 @@ def test_a_second_router_answers_beside_one_that_serves_no_test() -> None:
         assert httpx.get(LIST, headers=_auth(mock)).status_code == 200
         assert len(mock.journal.entries) == 1
         serving.done()
+
+
+def test_a_patch_that_saved_the_shortcut_still_reaches_httpx_after_stop() -> None:
+    router = SessionRouter()
+    with router:
+        router.serve(WachtMock(), strict=False)
+        saved = httpx.HTTPTransport.handle_request  # as pytest-httpx saves what it patches over
+        router.done()
+    with respx.mock() as theirs, httpx.HTTPTransport() as transport:
+        theirs.get("https://payments.example/charge").respond(json={"charged": True})
+        response = saved(transport, httpx.Request("GET", "https://payments.example/charge"))
+        assert response.read() == b'{"charged":true}'

@@ -173,6 +173,8 @@ class SessionRouter(WachtRouter):
             return False
         if len(self.routes) != len(WACHT_HOSTS):
             return False
+        if len(routers) == 1:
+            return True
         others = [r for r in routers[1:] if not isinstance(r, WachtRouter) or r.serving]  # idle ones stand aside
         return not any(route.pattern and route.pattern.match(request) for r in others for route in r.routes)
 

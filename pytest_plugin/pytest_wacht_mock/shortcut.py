@@ -40,6 +40,8 @@ class Shortcut:
     by every router that uses it (one per session in practice; a benchmark or a test may start another)."""
 
     routers: ClassVar[list[Direct]] = []
+    patched: ClassVar[bool] = False
+    # httpx's own methods, kept once taken: a later patch that saved the shortcut's may call it after uninstall
     _originals: ClassVar[tuple[SyncHandle, AsyncHandle] | None] = None
 
     def __init__(self, router: Direct) -> None:
@@ -50,7 +52,7 @@ class Shortcut:
         the next ``install`` tries again, and meanwhile requests take httpx's own path)."""
         if self.router not in Shortcut.routers:
             Shortcut.routers.append(self.router)
-        if Shortcut._originals is None:
+        if not Shortcut.patched:
             sync_own = httpx.HTTPTransport.__dict__.get("handle_request")
             async_own = httpx.AsyncHTTPTransport.__dict__.get("handle_async_request")
             if _pristine(sync_own, "HTTPTransport.handle_request") and _pristine(
@@ -62,6 +64,7 @@ class Shortcut:
                 )
                 httpx.HTTPTransport.handle_request = _handle_request  # type: ignore[method-assign, assignment]
                 httpx.AsyncHTTPTransport.handle_async_request = _handle_async_request  # type: ignore[method-assign, assignment]
+                Shortcut.patched = True
 
     def uninstall(self) -> None:
         """This router answers no more; the last one out puts httpx's own methods back, where the shortcut's are
@@ -69,32 +72,28 @@ class Shortcut:
         if self.router in Shortcut.routers:
             Shortcut.routers.remove(self.router)
         originals = Shortcut._originals
-        if Shortcut.routers or originals is None:
+        if Shortcut.routers or not Shortcut.patched or originals is None:
             return
         if httpx.HTTPTransport.__dict__.get("handle_request") is _handle_request:
             httpx.HTTPTransport.handle_request = originals[0]  # type: ignore[method-assign, assignment]
         if httpx.AsyncHTTPTransport.__dict__.get("handle_async_request") is _handle_async_request:
             httpx.AsyncHTTPTransport.handle_async_request = originals[1]  # type: ignore[method-assign, assignment]
-        Shortcut._originals = None
-
-
-def _claimant(request: httpx.Request) -> Direct | None:
-    return next((router for router in Shortcut.routers if router.claims(request)), None)
+        Shortcut.patched = False
 
 
 def _handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-    router = _claimant(request)
-    if router is not None:
-        return router.answer(request)
+    for router in Shortcut.routers:
+        if router.claims(request):
+            return router.answer(request)
     assert Shortcut._originals is not None
     return Shortcut._originals[0](transport, request)
 
 
 async def _handle_async_request(transport: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
-    router = _claimant(request)
-    if router is not None:
-        await request.aread()  # the mock reads the body synchronously (respx's path reads it first too)
-        return router.answer(request)
+    for router in Shortcut.routers:
+        if router.claims(request):
+            await request.aread()  # the mock reads the body synchronously (respx's path reads it first too)
+            return router.answer(request)
     assert Shortcut._originals is not None
     return await Shortcut._originals[1](transport, request)
 
