@@ -14,7 +14,9 @@ reusable callback for the Wacht hosts.
 
 Starting a respx router costs more than a test's whole mock (respx patches six httpcore methods with specced mocks
 and snapshots every route), so for the in-process mock one ``SessionRouter`` is started once per session and only
-pointed at each test's mock in turn; between tests it answers nothing and stands aside (see ``SessionRouter``).
+pointed at each test's mock in turn; between tests it answers nothing and stands aside (see ``SessionRouter``). A
+request this dispatch would certainly give the session router's own route (``SessionRouter.claims``) is answered
+at httpx's transport instead, without respx's round trip through httpcore (``shortcut.py``).
 """
 
 from __future__ import annotations
