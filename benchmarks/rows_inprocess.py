@@ -9,7 +9,11 @@
   sync path into an ASGI app there is (a thread-hopping adapter would only slow the baseline).
 
 The baselines carry no accidental handicap: httpx's ``ASGITransport`` imports ``sniffio`` on every request and
-pays for a failed import each time when it is absent, so this module refuses to run without it.
+pays for a failed import each time when it is absent, so this module refuses to run without it; and each baseline
+asks for its URL as its row's mock side does (the handle's client and its baseline both merge a relative path into
+a ``base_url``, the fixture rows' code and their baselines both give the absolute URL): merging a ``base_url`` costs
+httpx itself about 12 µs a request. Both sides send the same request headers (the Authorization header too, which
+the bare route ignores).
 """
 
 from __future__ import annotations
@@ -87,7 +91,8 @@ def _handle_client_row(n: int, rounds: int) -> list[Row]:
     mock = _mock()
     loop = asyncio.new_event_loop()
     mock_client = mock.async_client()
-    bare_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=_bare_app()), base_url=BASE)
+    headers = {"authorization": f"Bearer {mock.secret}"}  # the bare route is sent the same request, and ignores it
+    bare_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=_bare_app()), base_url=BASE, headers=headers)
 
     def measure(client: httpx.AsyncClient) -> float:
         mock.advance(seconds=61)  # the backend API's own rate limit never bites a benchmark
@@ -111,8 +116,8 @@ def _fixture_rows(n: int, rounds: int) -> list[Row]:
     router = SessionRouter()  # as the fixture routes: started once, serving this test's mock
     headers = {"authorization": f"Bearer {mock.secret}"}
     loop = asyncio.new_event_loop()
-    bare_async = httpx.AsyncClient(transport=httpx.ASGITransport(app=_bare_app()), base_url=BASE)
-    bare_sync = httpx.Client(transport=WachtTransport(_bare_app()), base_url=BASE)
+    bare_async = httpx.AsyncClient(transport=httpx.ASGITransport(app=_bare_app()), headers=headers)
+    bare_sync = httpx.Client(transport=WachtTransport(_bare_app()), headers=headers)
     with router, httpx.Client(headers=headers) as sync_code:
         router.serve(mock, strict=False)
         async_code = httpx.AsyncClient(headers=headers)
@@ -127,9 +132,9 @@ def _fixture_rows(n: int, rounds: int) -> list[Row]:
 
         measures = {
             "sync": measured(lambda: _sync_per_request_us(sync_code, n, url)),
-            "sync_bare": lambda: _sync_per_request_us(bare_sync, n),
+            "sync_bare": lambda: _sync_per_request_us(bare_sync, n, url),
             "async": measured(lambda: loop.run_until_complete(_per_request_us(async_code, n, url))),
-            "async_bare": lambda: loop.run_until_complete(_per_request_us(bare_async, n)),
+            "async_bare": lambda: loop.run_until_complete(_per_request_us(bare_async, n, url)),
         }
         for measure in measures.values():  # warm-up
             measure()

@@ -14,7 +14,9 @@ reusable callback for the Wacht hosts.
 
 Starting a respx router costs more than a test's whole mock (respx patches six httpcore methods with specced mocks
 and snapshots every route), so for the in-process mock one ``SessionRouter`` is started once per session and only
-pointed at each test's mock in turn; between tests it answers nothing and stands aside (see ``SessionRouter``).
+pointed at each test's mock in turn; between tests it answers nothing and stands aside (see ``SessionRouter``). A
+request this dispatch would certainly give the session router's own route (``SessionRouter.claims``) is answered
+at httpx's transport instead, without respx's round trip through httpcore (``shortcut.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 import respx
 from respx.models import AllMockedAssertionError, PassThrough, Route
+
+from .shortcut import Shortcut
 
 if TYPE_CHECKING:
     import pytest
@@ -135,6 +139,7 @@ class SessionRouter(WachtRouter):
     def __init__(self) -> None:
         super().__init__(strict=False)
         self._mock: Answering | None = None
+        self._shortcut = Shortcut(self)
         for host in WACHT_HOSTS:
             self.route(host=host).mock(side_effect=self._answer)
 
@@ -150,6 +155,34 @@ class SessionRouter(WachtRouter):
         if self.Mocker is not None and self.Mocker.routers[:1] != [self]:
             self.Mocker.routers.remove(self)
             self.Mocker.routers.insert(0, self)
+        if self.Mocker is not None:
+            self._shortcut.install()
+
+    def stop(self, clear: bool = True, reset: bool = True, quiet: bool = False) -> None:
+        """Stop routing: the transports' shortcut is undone with respx's patches."""
+        self._shortcut.uninstall()
+        super().stop(clear=clear, reset=reset, quiet=quiet)
+
+    def claims(self, request: httpx.Request) -> bool:
+        """Whether respx's routing would certainly answer this request from the test's mock: a Wacht host, this
+        router first among respx's started routers and patching, no other router with a route for it (the
+        user's routes win), no route added to this one. What ``handler`` would do, decided without respx."""
+        mocker = self.Mocker
+        if self._mock is None or request.url.host not in WACHT_HOSTS or mocker is None:
+            return False
+        routers = mocker.routers
+        if not routers or routers[0] is not self or not getattr(mocker, "_patches", None):
+            return False
+        if len(self.routes) != len(WACHT_HOSTS):
+            return False
+        if len(routers) == 1:
+            return True
+        others = [r for r in routers[1:] if not isinstance(r, WachtRouter) or r.serving]  # idle ones stand aside
+        return not any(route.pattern and route.pattern.match(request) for r in others for route in r.routes)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        """The test's mock's answer (what this router's own route would give, without respx's bookkeeping)."""
+        return self._answer(request)
 
     def done(self) -> None:
         """The test is over: stand aside, its calls forgotten."""
