@@ -1,13 +1,18 @@
-"""A server for benchmarks/rows_server.py, on a chosen stack: ``python live_app.py {mock,bare} {asyncio,uvloop}``.
+"""A server for rows_server.py on a chosen stack: ``python live_app.py {mock,bare} {asyncio,uvloop,granian}``.
 
 ``mock`` is what ``wacht-mock serve --quiet`` serves (the default seed); ``bare`` is the baseline: bare Starlette
 routes doing comparable JSON work on the same paths (read the body, build and write a body of the mock's shape and
 size with the standard library, as Starlette's ``JSONResponse`` does). ``asyncio`` is uvicorn on asyncio
-and h11, ``uvloop`` on uvloop and httptools. Prints ``serving URL`` once listening.
+and h11, ``uvloop`` on uvloop and httptools, ``granian`` granian's ASGI interface (optional: installed by hand, not a
+dependency) on uvloop with one worker in this process and one Rust runtime thread, HTTP/1 only, no lifespan, as
+uvicorn is run. Every stack serves a socket this script binds and prints ``serving URL`` once it listens.
 """
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import socket
 import sys
 
 import uvicorn
@@ -96,14 +101,41 @@ def mock_app() -> Starlette:
     return create_app(Harness(build_backend(None)))
 
 
+def serve_granian(app: Starlette, sock: socket.socket) -> None:
+    """Serve ``app`` on ``sock`` with granian's embedded server (one worker, in this process) until SIGTERM/SIGINT."""
+    try:
+        import uvloop
+        from granian._granian import SocketHolder
+        from granian.server.embed import Server
+    except ImportError as missing:
+        sys.exit(f"the granian stack needs granian and uvloop installed ({missing})")
+
+    class OnSocket(Server):  # type: ignore[misc]
+        def _init_shared_socket(self) -> None:  # the socket this script bound, not one granian binds
+            self._ssp, self._shd = None, SocketHolder(sock.fileno(), False, 2048)
+
+    server = OnSocket(app, interface="asginl", runtime_threads=1, http="1", websockets=False, log_level="warning")
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, server.stop)
+        await server.serve()
+
+    uvloop.run(run())
+
+
 def main() -> None:
     which, stack = sys.argv[1], sys.argv[2]
     from wacht_mock.server import base_url, bind
 
     sock = bind()
     app = mock_app() if which == "mock" else bare_app()
-    loop, http = STACKS[stack]
     print(f"serving {base_url(sock)}", flush=True)
+    if stack == "granian":
+        serve_granian(app, sock)
+        return
+    loop, http = STACKS[stack]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", loop=loop, http=http)
     uvicorn.Server(config).run(sockets=[sock])
 

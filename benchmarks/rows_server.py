@@ -10,12 +10,14 @@ API's own rate limit (1,000 calls a minute) would answer most of the load with 4
 virtual clock a minute every 0.02 s (a control-plane call, work the bare app is spared; stepping every 0.1 s capped
 the mock at 10,000 requests a second and answered the rest 429).
 
-Run on its own (``python benchmarks/rows_server.py --stacks``) it compares server stacks instead: the mock and the
-bare app on asyncio+h11 and on uvloop+httptools, interleaved, medians of 3.
+Run on its own (``python benchmarks/rows_server.py --stacks [stack...] [workload...]``) it compares server stacks
+instead: the mock and the bare app on asyncio+h11, uvloop+httptools and granian (where installed), interleaved,
+medians of 3.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -263,14 +265,22 @@ def rows(quick: bool) -> list[Row]:
     return out
 
 
-def compare_stacks(quick: bool = False) -> None:
-    """Print the mock's and the bare app's figures on each stack, for choosing the one ``serve`` runs."""
+STACKS = ("asyncio", "uvloop", "granian")
+
+
+def compare_stacks(args: list[str], quick: bool = False) -> None:
+    """Print the mock's and the bare app's figures on each stack named in ``args`` (all by default; granian only
+    where it is installed), for the workloads named there (the gateway check by default)."""
     _install_load_generator()
     connections, seconds, rounds = (10, 0, 1) if quick else (50, 5, 3)
     py, app = sys.executable, str(HERE / "live_app.py")
-    stacks, apps = ("asyncio", "uvloop"), ("mock", "bare")
-    servers = {f"{which} {s}": (which, [py, app, which, s]) for s in stacks for which in apps}
-    for workload, got in compare(servers, sys.argv[2:] or ["gateway check"], rounds, connections, seconds).items():
+    stacks = [s for s in STACKS if s in args] or list(STACKS)
+    if "granian" in stacks and importlib.util.find_spec("granian") is None:
+        print("granian is not installed (pip install granian): skipping its stack")
+        stacks.remove("granian")
+    servers = {f"{which} {s}": (which, [py, app, which, s]) for s in stacks for which in ("mock", "bare")}
+    workloads = [a for a in args if a not in STACKS] or ["gateway check"]
+    for workload, got in compare(servers, workloads, rounds, connections, seconds).items():
         for name, run in got.items():
             print(f"{workload:14} {name:14} {run.rps:8.0f} req/s  p99 {run.p99:6.1f} ms  cpu {run.cpu_us:6.0f} µs/req")
 
@@ -278,7 +288,7 @@ def compare_stacks(quick: bool = False) -> None:
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE))
     if len(sys.argv) > 1 and sys.argv[1] == "--stacks":
-        compare_stacks()
+        compare_stacks(sys.argv[2:])
     else:
         from table import render
 
