@@ -136,7 +136,8 @@ def main() -> None:
         serve_granian(app, sock)
         return
     loop, http = STACKS[stack]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", loop=loop, http=http)
+    # proxy headers off, as `serve` runs
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", loop=loop, http=http, proxy_headers=False)
     uvicorn.Server(config).run(sockets=[sock])
 
 
