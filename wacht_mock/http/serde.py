@@ -1,8 +1,7 @@
 """serde_json (1.0.140) as production reads JSON: the values it refuses (``STRICT``, for the backend's reader),
 and the gateway's ``AuthzCheckRequest`` read byte by byte with serde's error texts — syntax errors (through
 serde_path_to_error, so with the path reached), unknown or duplicate field, unknown variant, wrong type, missing
-field — with their line and column (backend-behaviour.md §9.1).
-"""
+field — with their line and column (backend-behaviour.md §9.1)."""
 
 from __future__ import annotations
 
@@ -33,13 +32,6 @@ from .serde_syntax import (
 )
 
 _AXUM = "axum 0.8 Json rejections (no normaliser on the gateway router)"
-
-# Declared here, not in serde_body (which reads backend bodies and loads pydantic on the first one): the rule
-# catalogue is whole as soon as the routes are imported.
-UNKNOWN_FIELD_SKIPPED = rule(
-    "http.body.unknown_field_skipped_unvalidated",
-    "serde_json 1.0.140 src/de.rs:1100-1213 (ignore_value, through deserialize_ignored_any:1908-1914)",
-)
 
 SYNTAX = rule(
     "gateway.http.json_syntax",
@@ -398,9 +390,9 @@ def _unexpected(value: Any) -> str:
     if isinstance(value, int):
         return f"integer `{value}`"
     if isinstance(value, float):
-        # Rust's Display: the shortest round-trip digits, never an exponent; serde adds ".0" to a whole number
         from decimal import Decimal  # here: only an error message needs it
 
+        # Rust's Display: the shortest round-trip digits, never an exponent; serde adds ".0" to a whole number
         digits = format(Decimal(repr(value)), "f")
         return f"floating point `{digits if '.' in digits else digits + '.0'}`"
     if isinstance(value, str):

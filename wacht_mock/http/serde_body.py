@@ -20,7 +20,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, PlainValidator, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from . import serde
+from . import axum, serde
 from .json_scan import MAX_DEPTH, ScanError, first_too_deep, skip_value, skip_ws
 
 
@@ -192,7 +192,7 @@ def _members(text: str, i: int, model: _Model, depth: int) -> tuple[dict[str, An
                 raise BodyShapeError(f"duplicate field `{key}`", duplicate=True)
             values[key], i = _read(text, i + 1, model.fields[key], depth)
         else:
-            serde.UNKNOWN_FIELD_SKIPPED.applied()
+            axum.UNKNOWN_FIELD_SKIPPED.applied()
             i = skip_value(text, i + 1)
         i = _separator(text, i, "}")
         if text[i - 1] == "}":
