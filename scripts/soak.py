@@ -86,9 +86,9 @@ def drive(server: Server, minutes: float, rate: float, sample_every: float, say:
         while time.monotonic() - start < minutes * 60:
             key: dict[str, str] = {}
             for method, path, body, expected in _cycle(n):
-                due = start + soak.requests / rate
-                if due > time.monotonic():
-                    time.sleep(due - time.monotonic())  # pacing the load generator, not a test waiting on time
+                ahead = start + soak.requests / rate - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)  # pacing the load generator, not a test waiting on time
                 path = path.replace("KEY_ID", str(key.get("id", "")))
                 response = http.request(method, path, json=_fill(body, key) if body is not None else None)
                 soak.requests += 1
