@@ -75,18 +75,26 @@ def _fill(body: object, key: dict[str, str]) -> object:
     return json.loads(json.dumps(body).replace('"KEY"', json.dumps(key.get("secret", ""))))
 
 
-def drive(server: Server, minutes: float, rate: float, sample_every: float, say: Callable[[str], None]) -> Soak:
-    """Send the cycles at ``rate`` requests a second for ``minutes``, sampling the server's resident set."""
+def drive(
+    server: Server,
+    minutes: float,
+    rate: float,
+    sample_every: float,
+    say: Callable[[str], None],
+    cycles: int | None = None,
+) -> Soak:
+    """Send the cycles at ``rate`` requests a second (0: as fast as answered) for ``minutes``, or ``cycles`` of them
+    when given, sampling the server's resident set."""
     soak = Soak()
     pid = server.process.pid
     start = time.monotonic()
     next_sample = start
     with httpx.Client(base_url=server.url, headers={"authorization": f"Bearer {server.secret}"}, timeout=30) as http:
         n = 0
-        while time.monotonic() - start < minutes * 60:
+        while (n < cycles) if cycles is not None else (time.monotonic() - start < minutes * 60):
             key: dict[str, str] = {}
             for method, path, body, expected in _cycle(n):
-                ahead = start + soak.requests / rate - time.monotonic()
+                ahead = start + soak.requests / rate - time.monotonic() if rate else 0
                 if ahead > 0:
                     time.sleep(ahead)  # pacing the load generator, not a test waiting on time
                 path = path.replace("KEY_ID", str(key.get("id", "")))
