@@ -272,3 +272,20 @@ def test_journal_over_http(mock: WachtMock, api: httpx.Client) -> None:
             },
         ]
     }
+
+
+@pytest.mark.parametrize("depth", [600, 100_000])
+def test_a_deeply_nested_body_is_journaled_as_text(mock: WachtMock, api: httpx.Client, depth: int) -> None:
+    """Production skips an unknown field's value at any depth; the journal must still list the request (it
+    answered 500 with a RecursionError once such a body was in it)."""
+    body = '{"app_slug":"deep","name":"d","key_prefix":"pk","extra":' + "[" * depth + "]" * depth + "}"
+    shallow = '{"extra":' + "[" * 400 + "]" * 400 + "}"
+    assert api.post("/api-auth/apps", content=body, headers={"Content-Type": "application/json"}).status_code == 200
+    api.post("/api-auth/apps", content=shallow, headers={"Content-Type": "application/json"})
+    answer = api.get("/_mock/journal")
+    assert answer.status_code == 200
+    deep_entry, shallow_entry = answer.json()["entries"]
+    assert deep_entry["request_body"] == body
+    assert isinstance(shallow_entry["request_body"], dict)
+    # The pytest plugin's view: parsed where Python's parser reaches, else None (not a RecursionError).
+    assert isinstance(mock.journal.entries[0].json, dict if depth < 900 else type(None))

@@ -48,14 +48,34 @@ def journal_entry_json(e: JournalEntry) -> dict[str, Any]:
     }
 
 
+# Nesting the journal shows as JSON. Deeper bodies (production's serde stops at 128 levels in a known field, but
+# skips an unknown field's value at any depth) stay text: parsing or writing them would recurse past Python's limit.
+JOURNAL_JSON_DEPTH = 500
+
+
 def _body_json(body: bytes) -> Any:
     """A recorded body as the journal's JSON shows it: parsed JSON, else its text, else null when empty."""
     if not body:
         return None
     try:
-        return json.loads(body)
-    except ValueError:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
         return body.decode("utf-8", errors="replace")
+    if body.count(b"[") + body.count(b"{") > JOURNAL_JSON_DEPTH and _depth(value) > JOURNAL_JSON_DEPTH:
+        return body.decode("utf-8", errors="replace")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:
