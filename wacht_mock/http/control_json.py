@@ -7,6 +7,7 @@ the vendor bodies in ``responses``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +64,20 @@ def _body_json(body: bytes) -> Any:
         return body.decode("utf-8", errors="replace")
     if body.count(b"[") + body.count(b"{") > JOURNAL_JSON_DEPTH and _depth(value) > JOURNAL_JSON_DEPTH:
         return body.decode("utf-8", errors="replace")
+    if _SURROGATE_ESCAPE.search(body) and not _utf8(value):
+        return body.decode("utf-8", errors="replace")  # a lone surrogate escape: JSON text no UTF-8 can carry
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _utf8(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _depth(value: Any) -> int:
