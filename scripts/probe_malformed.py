@@ -28,7 +28,9 @@ import sys
 import threading
 import time
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
+from typing import IO
 
 from fuzz_contracts import Server, _example, _production_500
 from malformed_cases import CASES, TARGETS, Case, Ctx, Reply
@@ -187,7 +189,7 @@ def _json(body: bytes) -> object:
         return None
 
 
-def judge(result: Result, case: Case, ctx: Ctx, server: Server) -> None:
+def judge(result: Result, case: Case, ctx: Ctx, server: ProbedServer) -> None:
     """Fill in the result's layers, shapes, 5xx verdicts, complaints and liveness."""
     for reply in result.replies:
         layer = "http" if reply.status == 400 and reply.body == UVICORN_400 else "vendor"
@@ -215,10 +217,32 @@ def judge(result: Result, case: Case, ctx: Ctx, server: Server) -> None:
     if case.expect is not None and (why := case.expect(ctx, result.replies)):
         result.complaints.append(why)
     result.alive = _alive(server.url)
-    tracebacks = [line for line in list(server.stderr) if "Traceback" in line]
-    server.stderr.clear()
-    if tracebacks:
-        result.complaints.append(f"{len(tracebacks)} traceback(s) on the server's stderr")
+    if tracebacks := server.take_tracebacks():
+        result.complaints.append(f"{tracebacks} traceback(s) on the server's stderr")
+
+
+class ProbedServer(Server):
+    """``fuzz_contracts.Server`` that also counts the tracebacks on its stderr (the kept tail is only 50 lines:
+    a long traceback's first line would be gone before a case is judged)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tracebacks = 0
+        super().__init__()
+
+    def _drain(self, pipe: IO[str] | None, keep: deque[str]) -> None:  # type: ignore[override]  # static in Server
+        assert pipe is not None
+        for line in pipe:
+            keep.append(line.rstrip("\n"))
+            if line.startswith("Traceback"):
+                with self._lock:
+                    self._tracebacks += 1
+
+    def take_tracebacks(self) -> int:
+        """Tracebacks logged since the last call."""
+        with self._lock:
+            taken, self._tracebacks = self._tracebacks, 0
+        return taken
 
 
 def _alive(url: str) -> bool:
@@ -235,7 +259,7 @@ def run(names: list[str] | None = None, quick: bool = False, timeout: float = 10
     unknown = set(names or ()) - {c.name for c in CASES}
     if unknown:
         raise SystemExit(f"unknown cases: {sorted(unknown)}")
-    server = Server()
+    server = ProbedServer()
     results: list[Result] = []
     try:
         for case in cases:
@@ -247,7 +271,9 @@ def run(names: list[str] | None = None, quick: bool = False, timeout: float = 10
                 if not result.alive:
                     return results
     finally:
-        server.stop()
+        server.stop()  # joins the readers: every line the server wrote is counted now
+        if results and (late := server.take_tracebacks()):
+            results[-1].complaints.append(f"{late} traceback(s) on the server's stderr after the last case")
     return results
 
 
