@@ -272,3 +272,35 @@ def test_journal_over_http(mock: WachtMock, api: httpx.Client) -> None:
             },
         ]
     }
+
+
+@pytest.mark.parametrize("depth", [600, 100_000])
+def test_a_deeply_nested_body_is_journaled_as_text(mock: WachtMock, api: httpx.Client, depth: int) -> None:
+    """Production skips an unknown field's value at any depth; the journal must still list the request (it
+    answered 500 with a RecursionError once such a body was in it)."""
+    body = '{"app_slug":"deep","name":"d","key_prefix":"pk","extra":' + "[" * depth + "]" * depth + "}"
+    shallow = '{"extra":' + "[" * 400 + "]" * 400 + "}"
+    assert api.post("/api-auth/apps", content=body, headers={"Content-Type": "application/json"}).status_code == 200
+    api.post("/api-auth/apps", content=shallow, headers={"Content-Type": "application/json"})
+    answer = api.get("/_mock/journal")
+    assert answer.status_code == 200
+    deep_entry, shallow_entry = answer.json()["entries"]
+    assert deep_entry["request_body"] == body
+    assert isinstance(shallow_entry["request_body"], dict)
+    # The pytest plugin's view: parsed where Python's parser reaches, else None (not a RecursionError).
+    assert isinstance(mock.journal.entries[0].json, dict if depth < 900 else type(None))
+
+
+def test_a_lone_surrogate_escape_in_a_body_is_journaled_as_text(api: httpx.Client) -> None:
+    """Production skips an unknown field's lone surrogate (§15.1); no UTF-8 can carry it as JSON, so the journal
+    shows that body as its text (it answered 500 with a UnicodeEncodeError once such a body was in it)."""
+    skipped = '{"app_slug":"sur","name":"s","key_prefix":"pk","extra":"\\ud800"}'
+    paired = '{"app_slug":"pair","name":"\\ud83d\\ude00","key_prefix":"pk"}'
+    for body in (skipped, paired):
+        assert api.post("/api-auth/apps", content=body, headers={"Content-Type": "application/json"}).status_code == 200
+    answer = api.get("/_mock/journal")
+    assert answer.status_code == 200
+    assert [e["request_body"] for e in answer.json()["entries"]] == [
+        skipped,
+        {"app_slug": "pair", "name": "\U0001f600", "key_prefix": "pk"},
+    ]

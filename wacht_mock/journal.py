@@ -154,7 +154,7 @@ def _parse(body: bytes) -> Any:
         return None
     try:
         return jsonlib.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
         return None
 
 

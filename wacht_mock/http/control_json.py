@@ -7,6 +7,7 @@ the vendor bodies in ``responses``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -48,14 +49,47 @@ def journal_entry_json(e: JournalEntry) -> dict[str, Any]:
     }
 
 
+# Nesting the journal shows as JSON. Deeper bodies (production's serde stops at 128 levels in a known field, but
+# skips an unknown field's value at any depth) stay text: parsing or writing them would recurse past Python's limit.
+JOURNAL_JSON_DEPTH = 500
+
+
 def _body_json(body: bytes) -> Any:
     """A recorded body as the journal's JSON shows it: parsed JSON, else its text, else null when empty."""
     if not body:
         return None
     try:
-        return json.loads(body)
-    except ValueError:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
         return body.decode("utf-8", errors="replace")
+    if body.count(b"[") + body.count(b"{") > JOURNAL_JSON_DEPTH and _depth(value) > JOURNAL_JSON_DEPTH:
+        return body.decode("utf-8", errors="replace")
+    if _SURROGATE_ESCAPE.search(body) and not _utf8(value):
+        return body.decode("utf-8", errors="replace")  # a lone surrogate escape: JSON text no UTF-8 can carry
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _utf8(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _depth(value: Any) -> int:
+    """How deep arrays and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def journal_json(entries: Iterable[JournalEntry]) -> dict[str, Any]:
