@@ -117,11 +117,11 @@ class Figures:
 class Server:
     """A ``wacht-mock serve --port 0 --quiet`` subprocess: its URL, backend secret and journal."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, deployments: list[Entry] | None = None) -> None:
         # The clock starts at a fixed instant, not the wall clock's: answers Schemathesis learns from stay the same.
         self._seed = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
         with self._seed:
-            json.dump({"deployments": [{"id": 1}], "clock": {"now": CLOCK_START}}, self._seed)
+            json.dump({"deployments": deployments or [{"id": 1}], "clock": {"now": CLOCK_START}}, self._seed)
         command = ["serve", "--port", str(port), "--quiet", "--journal-size", "50000", "--seed", self._seed.name]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "wacht_mock", *command],
