@@ -3,28 +3,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "fuzz_contracts.py"
+from scripts_import import load_script
 
 # One worker runs it (it starts its own server and keeps a core busy for its whole run).
 pytestmark = pytest.mark.xdist_group("fuzz_contracts")
 
 
 def _campaign() -> ModuleType:
-    if str(SCRIPT.parent) not in sys.path:
-        sys.path.insert(0, str(SCRIPT.parent))  # as running the script does: its allow-list module beside it
-    spec = importlib.util.spec_from_file_location("fuzz_contracts", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+    return load_script("fuzz_contracts")
 
 
 def test_a_seeded_sample_of_the_campaign_finds_nothing_unexpected() -> None:

@@ -3,19 +3,16 @@ docs/RELIABILITY.md): seeded invalid requests against ``wacht-mock serve``, each
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from scripts_import import load_script
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-
-from fuzz_contracts import Server
-from fuzz_strategies import DEPLOYMENTS, run
+Server = load_script("fuzz_contracts").Server
+campaign_script = load_script("fuzz_strategies")
 
 
 def test_seeded_invalid_requests_get_exactly_their_rules_answers() -> None:
-    server = Server(deployments=DEPLOYMENTS)
+    server = Server(deployments=campaign_script.DEPLOYMENTS)
     try:
-        campaign = run(150, seed=15, server=server)
+        campaign = campaign_script.run(150, seed=15, server=server)
     finally:
         server.stop()
     assert campaign.mismatches == []

@@ -4,27 +4,16 @@ server alive after every case."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "probe_malformed.py"
+from scripts_import import load_script
 
 pytestmark = pytest.mark.xdist_group("probe_malformed")
 
 
 def _probe() -> ModuleType:
-    if str(SCRIPT.parent) not in sys.path:
-        sys.path.insert(0, str(SCRIPT.parent))  # as running the script does: its helper modules beside it
-    spec = importlib.util.spec_from_file_location("probe_malformed", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+    return load_script("probe_malformed")
 
 
 def test_the_quick_hand_list_finds_no_failure() -> None:

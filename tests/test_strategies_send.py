@@ -11,23 +11,13 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scripts_import import load_script
 
 import wacht_mock.strategies as strategies
 from wacht_mock import LiveWacht, WachtMock
 from wacht_mock.strategies import Expected, WachtRequest, invalid_requests, valid_requests
 
-SEED = {
-    "deployments": [
-        {
-            "id": 1,
-            "plan": "growth",
-            "users": [{"id": 11}, {"id": 12}],
-            "organizations": [{"id": 21}],
-            "memberships": [{"id": 41, "user_id": 11, "organization_id": 21}],
-        },
-        {"id": 2, "plan": "starter"},
-    ]
-}
+SEED = {"deployments": load_script("fuzz_strategies").DEPLOYMENTS}  # the seed the campaign sends from
 ANY_REQUEST = st.one_of(valid_requests(SEED), invalid_requests(SEED))
 
 
