@@ -266,10 +266,13 @@ def create_app(
     ``/_mock/`` call (``http/guard.py``); ``cors_origins`` join production's CORS allow-list."""
     harness = source if isinstance(source, Harness) else Harness(source if source is not None else Backend())
     api = VendorApi(harness)
-    vendor = Mount("", app=api)
-    # Starlette's pattern ('.*') stops at a decoded line break (%0A), which axum routes like any other character.
-    vendor.path_regex = re.compile(vendor.path_regex.pattern, re.DOTALL)
-    app = Starlette(routes=[*control.routes(harness), vendor])
+    routes = [*control.routes(harness), Mount("", app=api)]
+    for route in routes:
+        # Starlette's patterns stop at a decoded line break (%0A), which axum routes like any other character, and
+        # end in '$', which also matches before a final one (so '/_mock/reset%0A' reset the mock): whole paths only.
+        pattern = route.path_regex.pattern  # type: ignore[attr-defined]  # every route here is a Route or a Mount
+        route.path_regex = re.compile(pattern.removesuffix("$") + r"\Z", re.DOTALL)  # type: ignore[attr-defined]
+    app = Starlette(routes=routes)
     app.state.harness = harness
     app.state.backend = harness.backend
     app.add_middleware(VendorFirst, vendor=api)
